@@ -1,0 +1,2 @@
+// Math, string, date and hash functions register themselves here (see registry.ts).
+export {};

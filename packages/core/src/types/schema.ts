@@ -1,0 +1,58 @@
+import { type DataType, typeToString } from './data-type.js';
+import { AnalysisError } from '../errors.js';
+
+export interface Field {
+  readonly name: string;
+  readonly type: DataType;
+  readonly nullable: boolean;
+}
+
+export const field = (name: string, type: DataType, nullable = true): Field => ({ name, type, nullable });
+
+export class Schema {
+  readonly fields: readonly Field[];
+  constructor(fields: readonly Field[]) {
+    this.fields = fields;
+  }
+
+  get names(): string[] {
+    return this.fields.map((f) => f.name);
+  }
+
+  /** Index of a column by name; Spark resolves names case-insensitively when there is no exact match. */
+  indexOf(name: string): number {
+    const exact = this.fields.findIndex((f) => f.name === name);
+    if (exact >= 0) return exact;
+    const lower = name.toLowerCase();
+    const matches = this.fields.flatMap((f, i) => (f.name.toLowerCase() === lower ? [i] : []));
+    return matches.length === 1 ? matches[0]! : -1;
+  }
+
+  has(name: string): boolean {
+    return this.indexOf(name) >= 0;
+  }
+
+  resolve(name: string): number {
+    const i = this.indexOf(name);
+    if (i < 0) {
+      throw new AnalysisError(
+        `Column '${name}' does not exist. Available columns: ${this.fields.map((f) => f.name).join(', ') || '(none)'}`,
+      );
+    }
+    return i;
+  }
+
+  field(name: string): Field {
+    return this.fields[this.resolve(name)]!;
+  }
+
+  toString(): string {
+    return this.fields.map((f) => `${f.name}: ${typeToString(f.type)}`).join(', ');
+  }
+
+  treeString(): string {
+    const lines = ['root'];
+    for (const f of this.fields) lines.push(` |-- ${f.name}: ${typeToString(f.type)} (nullable = ${f.nullable})`);
+    return lines.join('\n');
+  }
+}
