@@ -72,6 +72,11 @@ build_key() {
   { ls tsconfig.base.json; files_under packages proto; } | hash_of "$(deps_key)" packages/*/dist
 }
 build() {
+  # tsc -b trusts a package's tsbuildinfo even when its dist/ was deleted, so forget the build info of those.
+  local tsconfig
+  for tsconfig in packages/*/tsconfig.json; do
+    [[ -d ${tsconfig%/*}/dist ]] || rm -f "${tsconfig%.json}.tsbuildinfo"
+  done
   pnpm build
 }
 
