@@ -1,0 +1,445 @@
+import * as arrow from 'apache-arrow';
+import { InputError } from '../errors.js';
+import { type Batch, makeBatch } from './batch.js';
+import {
+  BooleanType, DateType, DecimalType, Float64Type, Int32Type, Int64Type, ListType, NullType, TimestampType, Utf8Type,
+  type DataType,
+} from './data-type.js';
+import { Schema, type Field, field } from './schema.js';
+import { type Vec, normalizeValidity } from './vec.js';
+
+/**
+ * Conversion between Quiver batches and apache-arrow. Fixed-width columns are shared, not copied,
+ * wherever the layouts agree (int32, int64, float64, date); strings always come out dictionary-encoded.
+ */
+
+const TWO_32 = 4294967296;
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------------------------------------
+// Types and schemas
+
+/** The Quiver type an Arrow column is read as (narrow ints widen, every timestamp unit becomes micros). */
+export function arrowTypeToType(t: arrow.DataType, columnName: string): DataType {
+  switch (t.typeId) {
+    case arrow.Type.Null: return NullType;
+    case arrow.Type.Bool: return BooleanType;
+    case arrow.Type.Int: {
+      const it = t as arrow.Int;
+      if (it.bitWidth < 32 || (it.bitWidth === 32 && it.isSigned)) return Int32Type;
+      return Int64Type;
+    }
+    case arrow.Type.Float: return Float64Type;
+    case arrow.Type.Utf8: case arrow.Type.LargeUtf8: return Utf8Type;
+    case arrow.Type.Dictionary: {
+      const dt = t as arrow.Dictionary;
+      if (dt.dictionary.typeId === arrow.Type.Utf8 || dt.dictionary.typeId === arrow.Type.LargeUtf8) return Utf8Type;
+      break;
+    }
+    case arrow.Type.Decimal: {
+      const d = t as arrow.Decimal;
+      return d.precision <= 18 ? DecimalType(d.precision, d.scale) : Float64Type;
+    }
+    case arrow.Type.Date: return DateType;
+    case arrow.Type.Timestamp: return TimestampType;
+    case arrow.Type.List: case arrow.Type.LargeList: case arrow.Type.FixedSizeList:
+      return ListType(arrowTypeToType((t as arrow.List).children[0]!.type, columnName));
+  }
+  throw new InputError(`Column '${columnName}' has Arrow type ${String(t)}, which Quiver cannot read`);
+}
+
+export function arrowSchemaToSchema(s: arrow.Schema): Schema {
+  return new Schema(s.fields.map((f) => field(f.name, arrowTypeToType(f.type, f.name), f.nullable)));
+}
+
+/** Arrow type for a Quiver type; `dictionaryStrings` picks Dictionary<Int32, Utf8> over plain Utf8. */
+function typeToArrowType(t: DataType, dictionaryStrings: boolean): arrow.DataType {
+  switch (t.kind) {
+    case 'null': return new arrow.Null();
+    case 'boolean': return new arrow.Bool();
+    case 'int32': return new arrow.Int32();
+    case 'int64': return new arrow.Int64();
+    case 'float64': return new arrow.Float64();
+    case 'decimal': return new arrow.Decimal(t.scale, t.precision, 128);
+    case 'utf8': return dictionaryStrings ? new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()) : new arrow.Utf8();
+    case 'date': return new arrow.DateDay();
+    // Spark's TimestampType is an instant: Parquet writes it with isAdjustedToUTC = true.
+    case 'timestamp': return new arrow.TimestampMicrosecond('UTC');
+    case 'list': return new arrow.List(new arrow.Field('element', typeToArrowType(t.element, false), true));
+  }
+}
+
+/** Arrow schema with plain Utf8 strings; use `batchesToTable` to get dictionary encoding where it pays. */
+export function schemaToArrowSchema(schema: Schema, dictionaryColumns?: readonly boolean[]): arrow.Schema {
+  return new arrow.Schema(schema.fields.map((f: Field, i) =>
+    new arrow.Field(f.name, typeToArrowType(f.type, dictionaryColumns?.[i] ?? false), f.nullable)));
+}
+
+/** A string column is worth dictionary-encoding when it has at most one distinct value per two rows. */
+function dictionaryColumns(schema: Schema, batches: readonly Batch[]): boolean[] {
+  return schema.fields.map((f, c) => {
+    if (f.type.kind !== 'utf8') return false;
+    let rows = 0, distinct = 0;
+    for (const b of batches) { rows += b.numRows; distinct += b.columns[c]!.dict?.length ?? 0; }
+    return distinct * 2 <= rows;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quiver -> Arrow
+
+function packBits(bytes: Uint8Array, n: number): Uint8Array {
+  const bits = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (bytes[i] !== 0) bits[i >> 3]! |= 1 << (i & 7);
+  return bits;
+}
+
+function nullsOf(v: Vec): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  if (v.validity === null) return { nullBitmap: undefined, nullCount: 0 };
+  let nulls = 0;
+  for (let i = 0; i < v.length; i++) nulls += 1 - v.validity[i]!;
+  return nulls === 0 ? { nullBitmap: undefined, nullCount: 0 } : { nullBitmap: packBits(v.validity, v.length), nullCount: nulls };
+}
+
+/** UTF-8 bytes of every dictionary entry, encoded once, with their offsets. */
+function encodeDictionary(dict: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const offsets = new Int32Array(dict.length + 1);
+  let total = 0;
+  for (let k = 0; k < dict.length; k++) { total += Buffer.byteLength(dict[k]!, 'utf8'); offsets[k + 1] = total; }
+  const bytes = Buffer.allocUnsafe(total);
+  for (let k = 0; k < dict.length; k++) bytes.write(dict[k]!, offsets[k]!, 'utf8');
+  return { bytes, offsets };
+}
+
+function utf8Data(dict: readonly string[]): arrow.Data<arrow.Utf8> {
+  const { bytes, offsets } = encodeDictionary(dict);
+  return arrow.makeData({ type: new arrow.Utf8(), length: dict.length, nullCount: 0, valueOffsets: offsets, data: bytes });
+}
+
+/** Plain Utf8: each row's bytes copied from the once-encoded dictionary entry. */
+function plainUtf8Data(v: Vec, type: arrow.Utf8): arrow.Data<arrow.Utf8> {
+  const { bytes: dictBytes, offsets: dictOffsets } = encodeDictionary(v.dict ?? []);
+  const codes = v.values as Int32Array;
+  const validity = v.validity;
+  const n = v.length;
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (validity === null || validity[i] === 1) { const c = codes[i]!; total += dictOffsets[c + 1]! - dictOffsets[c]!; }
+    offsets[i + 1] = total;
+  }
+  const out = new Uint8Array(total);
+  for (let i = 0; i < n; i++) {
+    let o = offsets[i]!;
+    const end = offsets[i + 1]!;
+    if (o === end) continue;
+    const c = codes[i]!;
+    let s = dictOffsets[c]!;
+    if (end - o > 32) { out.set(dictBytes.subarray(s, s + end - o), o); continue; }
+    while (o < end) out[o++] = dictBytes[s++]!;
+  }
+  return arrow.makeData({ type, length: n, ...nullsOf(v), valueOffsets: offsets, data: out });
+}
+
+function vecToData(v: Vec, type: arrow.DataType): arrow.Data {
+  const n = v.length;
+  switch (v.type.kind) {
+    case 'null': return arrow.makeData({ type: type as arrow.Null, length: n, nullCount: n });
+    case 'boolean':
+      return arrow.makeData({ type: type as arrow.Bool, length: n, ...nullsOf(v), data: packBits(v.values as Uint8Array, n) });
+    case 'int32': case 'date': case 'int64': case 'float64':
+      return arrow.makeData({ type: type as arrow.Int32, length: n, ...nullsOf(v), data: v.values as Int32Array });
+    case 'decimal': {
+      // Decimal128 little-endian: the unscaled int64 then its sign extension.
+      const src = v.values as BigInt64Array;
+      const wide = new BigInt64Array(n * 2);
+      for (let i = 0; i < n; i++) { const x = src[i]!; wide[2 * i] = x; wide[2 * i + 1] = x < 0n ? -1n : 0n; }
+      return arrow.makeData({ type: type as arrow.Decimal, length: n, ...nullsOf(v), data: new Uint32Array(wide.buffer) });
+    }
+    case 'timestamp': {
+      // Split each (integral) microsecond count into 32-bit halves: no BigInt per row.
+      const src = v.values as Float64Array;
+      const words = new Int32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        const x = Math.floor(src[i]!);
+        const hi = Math.floor(x / TWO_32);
+        words[2 * i] = (x - hi * TWO_32) | 0;
+        words[2 * i + 1] = hi | 0;
+      }
+      return arrow.makeData({ type: type as arrow.TimestampMicrosecond, length: n, ...nullsOf(v), data: new BigInt64Array(words.buffer) });
+    }
+    case 'utf8': {
+      if (type.typeId !== arrow.Type.Dictionary) return plainUtf8Data(v, type as arrow.Utf8);
+      // Null slots may carry any code; an empty dictionary would make them dangle.
+      const dict = v.dict && v.dict.length > 0 ? v.dict : [''];
+      const dictionary = arrow.makeVector(utf8Data(dict));
+      return arrow.makeData({ type: type as arrow.Dictionary<arrow.Utf8, arrow.Int32>, length: n, ...nullsOf(v), data: v.values as Int32Array, dictionary });
+    }
+    case 'list': {
+      const lt = type as arrow.List;
+      const offsets = v.offsets!;
+      const child = vecToData(v.child!, lt.children[0]!.type);
+      // Arrow offsets index the child from its start; Quiver's may start further in (after a slice).
+      let valueOffsets = offsets;
+      const base = offsets[0]!;
+      if (base !== 0) { valueOffsets = new Int32Array(n + 1); for (let i = 0; i <= n; i++) valueOffsets[i] = offsets[i]! - base; }
+      const childData = base === 0 && offsets[n] === v.child!.length ? child : child.slice(base, offsets[n]! - base);
+      return arrow.makeData({ type: lt, length: n, ...nullsOf(v), valueOffsets, child: childData });
+    }
+  }
+}
+
+function toRecordBatch(b: Batch, arrowSchema: arrow.Schema): arrow.RecordBatch {
+  const children = b.columns.map((v, i) => vecToData(v, arrowSchema.fields[i]!.type));
+  const data = arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: b.numRows, nullCount: 0, children });
+  return new arrow.RecordBatch(arrowSchema, data);
+}
+
+export function batchToArrow(b: Batch): arrow.RecordBatch {
+  return toRecordBatch(b, schemaToArrowSchema(b.schema, dictionaryColumns(b.schema, [b])));
+}
+
+export function batchesToTable(schema: Schema, batches: readonly Batch[]): arrow.Table {
+  const arrowSchema = schemaToArrowSchema(schema, dictionaryColumns(schema, batches));
+  return new arrow.Table(arrowSchema, batches.filter((b) => b.numRows > 0).map((b) => toRecordBatch(b, arrowSchema)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arrow -> Quiver
+
+function unpackBits(bits: Uint8Array, offset: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) { const j = i + offset; out[i] = (bits[j >> 3]! >> (j & 7)) & 1; }
+  return out;
+}
+
+function validityOf(d: arrow.Data): Uint8Array | null {
+  if (!d.nullBitmap || d.nullBitmap.length === 0 || d.nullCount === 0) return null;
+  return normalizeValidity(unpackBits(d.nullBitmap, d.offset, d.length));
+}
+
+/** Reads `n` int64 values as doubles through 32-bit halves (exact below 2^53), avoiding a BigInt per row. */
+function int64ToDoubles(values: BigInt64Array | BigUint64Array, n: number, unsigned: boolean): Float64Array {
+  const words = new Int32Array(values.buffer, values.byteOffset, n * 2);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const hi = unsigned ? words[2 * i + 1]! >>> 0 : words[2 * i + 1]!;
+    out[i] = hi * TWO_32 + (words[2 * i]! >>> 0);
+  }
+  return out;
+}
+
+/** Byte ranges [starts[i], ends[i]) of a (Large)Utf8 column, relative to its value buffer. */
+function utf8Ranges(d: arrow.Data): { bytes: Uint8Array; start: (i: number) => number; end: (i: number) => number } {
+  const offs = d.valueOffsets as Int32Array | BigInt64Array;
+  const bytes = d.values as Uint8Array;
+  if (offs instanceof BigInt64Array) return { bytes, start: (i) => Number(offs[i]!), end: (i) => Number(offs[i + 1]!) };
+  return { bytes, start: (i) => offs[i]!, end: (i) => offs[i + 1]! };
+}
+
+/**
+ * Dictionary-encodes a plain Utf8 column straight from its bytes: rows are hashed and compared as byte
+ * ranges, and only the first occurrence of each distinct value is decoded into a JS string.
+ */
+function dictionaryFromUtf8(d: arrow.Data, validity: Uint8Array | null): { codes: Int32Array; dict: string[] } {
+  const n = d.length;
+  const codes = new Int32Array(n);
+  const dict: string[] = [];
+  if (d.typeId === arrow.Type.LargeUtf8) {
+    const { bytes, start, end } = utf8Ranges(d);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const index = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      if (validity !== null && validity[i] === 0) continue;
+      const s = buf.toString('utf8', start(i), end(i));
+      let c = index.get(s);
+      if (c === undefined) { c = dict.length; dict.push(s); index.set(s, c); }
+      codes[i] = c;
+    }
+    return { codes, dict };
+  }
+  const offs = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let cap = 16;
+  while (cap < n * 2) cap <<= 1;
+  const mask = cap - 1;
+  const slots = new Int32Array(cap).fill(-1); // code stored at the slot
+  const firstRow: number[] = []; // code -> a row holding it, for byte comparison
+  for (let i = 0; i < n; i++) {
+    if (validity !== null && validity[i] === 0) continue;
+    const s = offs[i]!, e = offs[i + 1]!;
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+    let slot = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const c = slots[slot]!;
+      if (c < 0) {
+        const code = dict.length;
+        slots[slot] = code;
+        firstRow.push(i);
+        dict.push(buf.toString('utf8', s, e));
+        codes[i] = code;
+        break;
+      }
+      const r = firstRow[c]!;
+      const rs = offs[r]!, len = offs[r + 1]! - rs;
+      if (len === e - s) {
+        let k = 0;
+        while (k < len && bytes[rs + k] === bytes[s + k]) k++;
+        if (k === len) { codes[i] = c; break; }
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return { codes, dict };
+}
+
+/** Decoded dictionaries, shared by the batches of one IPC stream that reuse a dictionary. */
+const decodedDictionaries = new WeakMap<arrow.Vector, string[]>();
+
+function decodeDictionaryValues(dictionary: arrow.Vector): string[] {
+  let out = decodedDictionaries.get(dictionary);
+  if (out) return out;
+  out = [];
+  for (const chunk of dictionary.data) {
+    const { bytes, start, end } = utf8Ranges(chunk);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < chunk.length; i++) out.push(buf.toString('utf8', start(i), end(i)));
+  }
+  decodedDictionaries.set(dictionary, out);
+  return out;
+}
+
+function toInt32Codes(values: ArrayLike<number | bigint>, n: number): Int32Array {
+  if (values instanceof Int32Array) return values.length === n ? values : values.subarray(0, n);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(values[i]!);
+  return out;
+}
+
+function dataToVec(d: arrow.Data, type: DataType): Vec {
+  const n = d.length;
+  const validity = validityOf(d);
+  const t = d.type;
+  switch (type.kind) {
+    case 'null': return { type, length: n, values: new Uint8Array(0), validity: new Uint8Array(n) };
+    case 'boolean': return { type, length: n, values: unpackBits(d.values as Uint8Array, d.offset, n), validity };
+    case 'int32': {
+      const src = d.values as Int32Array | Int16Array | Int8Array | Uint16Array | Uint8Array;
+      if (src instanceof Int32Array) return { type, length: n, values: src.subarray(0, n), validity };
+      return { type, length: n, values: Int32Array.from(src.subarray(0, n)), validity };
+    }
+    case 'int64': {
+      const src = d.values as BigInt64Array | BigUint64Array | Uint32Array;
+      if (src instanceof BigInt64Array) return { type, length: n, values: src.subarray(0, n), validity };
+      if (src instanceof BigUint64Array) return { type, length: n, values: new BigInt64Array(src.buffer, src.byteOffset, n), validity };
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) out[i] = BigInt(src[i]!);
+      return { type, length: n, values: out, validity };
+    }
+    case 'float64': {
+      if (t.typeId === arrow.Type.Decimal) return { type, length: n, values: wideDecimalToDoubles(d), validity };
+      const src = d.values as Float64Array | Float32Array | Uint16Array;
+      if (src instanceof Float64Array) return { type, length: n, values: src.subarray(0, n), validity };
+      if (src instanceof Float32Array) return { type, length: n, values: Float64Array.from(src.subarray(0, n)), validity };
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = arrow.util.uint16ToFloat64(src[i]!);
+      return { type, length: n, values: out, validity };
+    }
+    case 'decimal': {
+      const words = d.values as Uint32Array;
+      const stride = (t as arrow.Decimal).bitWidth / 32;
+      const wide = new BigInt64Array(words.buffer, words.byteOffset, (n * stride) / 2);
+      const out = new BigInt64Array(n);
+      const step = stride / 2;
+      for (let i = 0; i < n; i++) out[i] = wide[i * step]!;
+      return { type, length: n, values: out, validity };
+    }
+    case 'date': {
+      const src = d.values as Int32Array | BigInt64Array | Float64Array;
+      if ((t as arrow.Date_).unit === arrow.DateUnit.DAY) return { type, length: n, values: (src as Int32Array).subarray(0, n), validity };
+      const ms = src instanceof BigInt64Array ? int64ToDoubles(src, n, false) : (src as Float64Array);
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = Math.floor(ms[i]! / DAY_MS);
+      return { type, length: n, values: out, validity };
+    }
+    case 'timestamp': {
+      const raw = d.values as BigInt64Array;
+      const unit = (t as arrow.Timestamp).unit;
+      if (unit === arrow.TimeUnit.NANOSECOND) {
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) out[i] = Number(raw[i]! / 1000n);
+        return { type, length: n, values: out, validity };
+      }
+      const out = int64ToDoubles(raw, n, false);
+      const scale = unit === arrow.TimeUnit.SECOND ? 1_000_000 : unit === arrow.TimeUnit.MILLISECOND ? 1000 : 1;
+      if (scale !== 1) for (let i = 0; i < n; i++) out[i] = out[i]! * scale;
+      return { type, length: n, values: out, validity };
+    }
+    case 'utf8': {
+      if (t.typeId === arrow.Type.Dictionary) {
+        const dict = decodeDictionaryValues(d.dictionary!);
+        return { type, length: n, values: toInt32Codes(d.values as Int32Array, n), validity, dict };
+      }
+      const { codes, dict } = dictionaryFromUtf8(d, validity);
+      return { type, length: n, values: codes, validity, dict };
+    }
+    case 'list': {
+      const childData = d.children[0]!;
+      let offsets: Int32Array;
+      if (t.typeId === arrow.Type.FixedSizeList) {
+        const size = (t as arrow.FixedSizeList).listSize;
+        offsets = new Int32Array(n + 1);
+        for (let i = 0; i <= n; i++) offsets[i] = (d.offset + i) * size;
+      } else {
+        const raw = d.valueOffsets as Int32Array | BigInt64Array;
+        offsets = raw instanceof Int32Array ? raw.subarray(0, n + 1) : Int32Array.from(raw.subarray(0, n + 1), Number);
+      }
+      return { type, length: n, values: new Uint8Array(0), validity, offsets, child: dataToVec(childData, type.element) };
+    }
+  }
+}
+
+/** Decimal128/256 wider than 18 digits, read as doubles (two's complement, little-endian words). */
+function wideDecimalToDoubles(d: arrow.Data): Float64Array {
+  const dt = d.type as arrow.Decimal;
+  const stride = dt.bitWidth / 32;
+  const words = d.values as Uint32Array;
+  const n = d.length;
+  const out = new Float64Array(n);
+  const scale = 10 ** dt.scale;
+  for (let i = 0; i < n; i++) {
+    const base = i * stride;
+    const negative = (words[base + stride - 1]! & 0x80000000) !== 0;
+    // Negative values: magnitude = ~x + 1, summed word by word in doubles.
+    let x = 0;
+    for (let w = stride - 1; w >= 0; w--) x = x * TWO_32 + (negative ? ~words[base + w]! >>> 0 : words[base + w]!);
+    out[i] = (negative ? -(x + 1) : x) / scale;
+  }
+  return out;
+}
+
+export function recordBatchToBatch(rb: arrow.RecordBatch, schema: Schema = arrowSchemaToSchema(rb.schema)): Batch {
+  const cols = rb.data.children.map((d, i) => dataToVec(d, schema.fields[i]!.type));
+  return makeBatch(schema, cols, rb.numRows);
+}
+
+export function arrowTableToBatches(t: arrow.Table): Batch[] {
+  const schema = arrowSchemaToSchema(t.schema);
+  return t.batches.filter((b) => b.numRows > 0).map((b) => recordBatchToBatch(b, schema));
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPC
+
+/** Arrow IPC stream bytes for shuffle blocks and results crossing threads or processes. */
+export function encodeIpc(schema: Schema, batches: readonly Batch[]): Uint8Array {
+  return arrow.tableToIPC(batchesToTable(schema, batches), 'stream');
+}
+
+export function decodeIpc(bytes: Uint8Array): { schema: Schema; batches: Batch[] } {
+  const table = arrow.tableFromIPC(bytes);
+  const schema = arrowSchemaToSchema(table.schema);
+  return { schema, batches: table.batches.filter((b) => b.numRows > 0).map((b) => recordBatchToBatch(b, schema)) };
+}
