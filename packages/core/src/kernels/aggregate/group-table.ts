@@ -13,6 +13,7 @@ export class GroupTable {
   private readonly encoders: KeyEncoder[];
   private readonly width: number;
   private columnIds: Int32Array[] = [];
+  /** Pairs of (group id + 1, hash): the hash sits next to the id so a probe rarely touches `tuples` on a miss. */
   private slots = new Int32Array(0);
   private mask = 0;
   /** Per group: the per-column ids, `width` at a time. */
@@ -24,7 +25,7 @@ export class GroupTable {
     this.encoders = keyTypes.map(createKeyEncoder);
     this.width = keyTypes.length;
     if (this.width > 1) {
-      this.slots = new Int32Array(1024);
+      this.slots = new Int32Array(2048);
       this.mask = 1023;
       this.tuples = new Int32Array(512 * this.width);
       this.hashes = new Int32Array(512);
@@ -65,10 +66,10 @@ export class GroupTable {
       const h = mix32(Math.imul(x, 0x9e3779b1) ^ y);
       let s = h & this.mask;
       for (;;) {
-        const slot = this.slots[s]!;
+        const slot = this.slots[2 * s]!;
         if (slot === 0) { out[i] = this.addGroup(s, h, i); break; }
         const g = slot - 1;
-        if (this.tuples[2 * g] === x && this.tuples[2 * g + 1] === y) { out[i] = g; break; }
+        if (this.slots[2 * s + 1] === h && this.tuples[2 * g] === x && this.tuples[2 * g + 1] === y) { out[i] = g; break; }
         s = (s + 1) & this.mask;
       }
     }
@@ -83,10 +84,10 @@ export class GroupTable {
       h = mix32(h);
       let s = h & this.mask;
       for (;;) {
-        const slot = this.slots[s]!;
+        const slot = this.slots[2 * s]!;
         if (slot === 0) { out[i] = this.addGroup(s, h, i); break; }
         const g = slot - 1;
-        if (this.hashes[g] === h) {
+        if (this.slots[2 * s + 1] === h) {
           let same = true;
           const base = g * width;
           for (let j = 0; j < width; j++) if (this.tuples[base + j] !== cols[j]![i]) { same = false; break; }
@@ -110,18 +111,21 @@ export class GroupTable {
     }
     for (let j = 0; j < width; j++) this.tuples[g * width + j] = this.columnIds[j]![row]!;
     this.hashes[g] = hash;
-    this.slots[slot] = g + 1;
-    if (this.count * 2 >= this.slots.length) this.rehash();
+    this.slots[2 * slot] = g + 1;
+    this.slots[2 * slot + 1] = hash;
+    if (this.count * 4 >= this.slots.length) this.rehash();
     return g;
   }
 
   private rehash(): void {
     const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
+    const mask = slots.length / 2 - 1;
     for (let g = 0; g < this.count; g++) {
-      let s = this.hashes[g]! & mask;
-      while (slots[s] !== 0) s = (s + 1) & mask;
-      slots[s] = g + 1;
+      const h = this.hashes[g]!;
+      let s = h & mask;
+      while (slots[2 * s] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = g + 1;
+      slots[2 * s + 1] = h;
     }
     this.slots = slots;
     this.mask = mask;
