@@ -1,7 +1,7 @@
 import { type DataType, DecimalType, Float64Type, Int32Type, Int64Type, typeToString } from '../types/data-type.js';
 import { type Vec, concatVecs, isNull, normalizeValidity, takeVec } from '../types/vec.js';
 import { dictionaryRanks, int64Halves } from './key-hash.js';
-import { type SortKey, compareWordRows, sortIndicesByWords, sortWords } from './sort.js';
+import { type SortKey, sortIndicesByWords, sortWords } from './sort.js';
 
 export type WindowFn =
   | { readonly kind: 'row_number' } | { readonly kind: 'rank' } | { readonly kind: 'dense_rank' } | { readonly kind: 'percent_rank' } | { readonly kind: 'ntile'; readonly n: number } | { readonly kind: 'cume_dist' }
@@ -24,30 +24,40 @@ interface WindowLayout {
   readonly peerEnd: Int32Array;
 }
 
+/** Marks sorted positions whose words differ from the previous position's (one random read per word and row). */
+function markChanges(words: readonly Uint32Array[], order: Int32Array, changed: Uint8Array): void {
+  const numRows = order.length;
+  for (const w of words) {
+    let previous = numRows > 0 ? w[order[0]!]! : 0;
+    for (let s = 1; s < numRows; s++) {
+      const x = w[order[s]!]!;
+      if (x !== previous) changed[s] = 1;
+      previous = x;
+    }
+  }
+}
+
 function layoutRows(partitionKeys: readonly Vec[], orderKeys: readonly Vec[], orders: readonly SortKey[], numRows: number): WindowLayout {
   const partitionOrders = partitionKeys.map(() => ({ ascending: true, nullsFirst: true }));
   const partitionWords = sortWords(partitionKeys, partitionOrders, numRows);
   const orderWords = sortWords(orderKeys, orders, numRows);
   const order = sortIndicesByWords([...partitionWords, ...orderWords], numRows);
+  const newPartition = new Uint8Array(numRows);
+  markChanges(partitionWords, order, newPartition);
+  const newPeerGroup = newPartition.slice();
+  markChanges(orderWords, order, newPeerGroup);
   const partitionStart = new Int32Array(numRows);
   const peerStart = new Int32Array(numRows);
   for (let s = 1; s < numRows; s++) {
-    const row = order[s]!;
-    const previous = order[s - 1]!;
-    if (compareWordRows(partitionWords, row, previous) !== 0) {
-      partitionStart[s] = s;
-      peerStart[s] = s;
-    } else {
-      partitionStart[s] = partitionStart[s - 1]!;
-      peerStart[s] = compareWordRows(orderWords, row, previous) !== 0 ? s : peerStart[s - 1]!;
-    }
+    partitionStart[s] = newPartition[s] === 1 ? s : partitionStart[s - 1]!;
+    peerStart[s] = newPeerGroup[s] === 1 ? s : peerStart[s - 1]!;
   }
   const partitionEnd = new Int32Array(numRows);
   const peerEnd = new Int32Array(numRows);
   for (let s = numRows - 1; s >= 0; s--) {
-    const lastOfPartition = s === numRows - 1 || partitionStart[s + 1] === s + 1;
+    const lastOfPartition = s === numRows - 1 || newPartition[s + 1] === 1;
     partitionEnd[s] = lastOfPartition ? s + 1 : partitionEnd[s + 1]!;
-    peerEnd[s] = lastOfPartition || peerStart[s + 1] === s + 1 ? s + 1 : peerEnd[s + 1]!;
+    peerEnd[s] = s === numRows - 1 || newPeerGroup[s + 1] === 1 ? s + 1 : peerEnd[s + 1]!;
   }
   return { numRows, order, partitionStart, partitionEnd, peerStart, peerEnd };
 }
