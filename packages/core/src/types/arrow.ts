@@ -238,37 +238,24 @@ function utf8Ranges(d: arrow.Data): { bytes: Uint8Array; start: (i: number) => n
 }
 
 /**
- * Dictionary-encodes a plain Utf8 column straight from its bytes: rows are hashed and compared as byte
- * ranges, and only the first occurrence of each distinct value is decoded into a JS string.
+ * Dictionary-encodes strings given as UTF-8 byte ranges [starts[i], ends[i]) of `bytes`: rows are hashed
+ * and compared as bytes, and only the first occurrence of each distinct value is decoded into a JS string.
+ * Rows whose validity is 0 get code 0.
  */
-function dictionaryFromUtf8(d: arrow.Data, validity: Uint8Array | null): { codes: Int32Array; dict: string[] } {
-  const n = d.length;
+export function dictionaryEncodeRanges(
+  bytes: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, validity: Uint8Array | null,
+): { codes: Int32Array; dict: string[] } {
   const codes = new Int32Array(n);
   const dict: string[] = [];
-  if (d.typeId === arrow.Type.LargeUtf8) {
-    const { bytes, start, end } = utf8Ranges(d);
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const index = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      if (validity !== null && validity[i] === 0) continue;
-      const s = buf.toString('utf8', start(i), end(i));
-      let c = index.get(s);
-      if (c === undefined) { c = dict.length; dict.push(s); index.set(s, c); }
-      codes[i] = c;
-    }
-    return { codes, dict };
-  }
-  const offs = d.valueOffsets as Int32Array;
-  const bytes = d.values as Uint8Array;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let cap = 16;
   while (cap < n * 2) cap <<= 1;
   const mask = cap - 1;
-  const slots = new Int32Array(cap).fill(-1); // code stored at the slot
-  const firstRow: number[] = []; // code -> a row holding it, for byte comparison
+  const slots = new Int32Array(cap).fill(-1);
+  const firstRow: number[] = [];
   for (let i = 0; i < n; i++) {
     if (validity !== null && validity[i] === 0) continue;
-    const s = offs[i]!, e = offs[i + 1]!;
+    const s = starts[i]!, e = ends[i]!;
     let h = 0x811c9dc5;
     for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
     let slot = (h ^ (h >>> 15)) & mask;
@@ -283,7 +270,7 @@ function dictionaryFromUtf8(d: arrow.Data, validity: Uint8Array | null): { codes
         break;
       }
       const r = firstRow[c]!;
-      const rs = offs[r]!, len = offs[r + 1]! - rs;
+      const rs = starts[r]!, len = ends[r]! - rs;
       if (len === e - s) {
         let k = 0;
         while (k < len && bytes[rs + k] === bytes[s + k]) k++;
@@ -293,6 +280,13 @@ function dictionaryFromUtf8(d: arrow.Data, validity: Uint8Array | null): { codes
     }
   }
   return { codes, dict };
+}
+
+function dictionaryFromUtf8(d: arrow.Data, validity: Uint8Array | null): { codes: Int32Array; dict: string[] } {
+  const n = d.length;
+  const raw = d.valueOffsets as Int32Array | BigInt64Array;
+  const offs = raw instanceof Int32Array ? raw : Int32Array.from(raw.subarray(0, n + 1), Number);
+  return dictionaryEncodeRanges(d.values as Uint8Array, offs.subarray(0, n), offs.subarray(1, n + 1), n, validity);
 }
 
 /** Decoded dictionaries, shared by the batches of one IPC stream that reuse a dictionary. */
