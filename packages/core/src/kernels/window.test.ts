@@ -165,6 +165,18 @@ describe('computeWindow', () => {
     await expectLikeDuckDB(['p'], unique, cases);
   });
 
+  it('sums an untyped NULL column to null doubles and lags by negative offsets like lead', () => {
+    const nulls = vecFromValues({ kind: 'null' }, [null, null, null]);
+    const keys = [vecFromValues(Int32Type, [3, 1, 2])];
+    const [sum, lagged] = computeWindow([], keys, [ASC_NULLS_FIRST], 3, [
+      { kind: 'aggregate', fn: 'sum', input: nulls, frame: 'default' },
+      { kind: 'lag', input: keys[0]!, offset: -1, defaultValue: vecFromValues(Int32Type, [-9]) },
+    ]);
+    expect(sum!.type).toEqual(Float64Type);
+    expect([0, 1, 2].map((i) => getValue(sum!, i))).toEqual([null, null, null]);
+    expect([0, 1, 2].map((i) => getValue(lagged!, i))).toEqual([-9, 2, 3]);
+  });
+
   it('returns empty vectors for no rows', () => {
     const empty = vecFromValues(Int32Type, []);
     const out = computeWindow([empty], [empty], [ASC_NULLS_FIRST], 0, [{ kind: 'rank' }, { kind: 'aggregate', fn: 'sum', input: empty, frame: 'default' }]);

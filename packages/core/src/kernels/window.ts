@@ -1,5 +1,5 @@
 import { type DataType, DecimalType, Float64Type, Int32Type, Int64Type, typeToString } from '../types/data-type.js';
-import { type Vec, concatVecs, isNull, normalizeValidity, takeVec } from '../types/vec.js';
+import { type Vec, concatVecs, isNull, normalizeValidity, nullVec, takeVec } from '../types/vec.js';
 import { dictionaryRanks, int64Halves } from './key-hash.js';
 import { type SortKey, sortIndicesByWords, sortWords } from './sort.js';
 
@@ -324,6 +324,8 @@ function doubleSums(layout: WindowLayout, input: Vec, frame: Frame): Float64Arra
 function sumOrAverage(layout: WindowLayout, input: Vec, frame: Frame, average: boolean): Vec {
   const { numRows, order } = layout;
   const kind = input.type.kind;
+  // An untyped NULL column sums to a null double, as Spark's sum(NULL) does.
+  if (kind === 'null') return nullVec(Float64Type, numRows);
   if (kind === 'int32' || kind === 'int64' || kind === 'decimal') {
     if (average) return integerAverage(layout, input, frame);
     const type = input.type.kind === 'decimal' ? DecimalType(Math.min(38, input.type.precision + 10), input.type.scale) : Int64Type;
