@@ -7,11 +7,12 @@ import { Command, InvalidArgumentError } from 'commander';
 
 const RESOLVE_HOOK = path.join(import.meta.dirname, 'resolve-workspace.mjs');
 const SCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.mjs', '.js']);
-// The masters the core's Session accepts: an embedded cluster of N workers, or a scheduler's address.
-const MASTER = /^(local\[[1-9]\d*\]|quiver:\/\/[^\s/:]+:\d{1,5})$/;
+// The masters the core's Session accepts: an embedded cluster (local = one slot, local[*] = one per core),
+// or a scheduler's address.
+const MASTER = /^(local(\[([1-9]\d*|\*)\])?|quiver:\/\/[^\s/:]+:\d{1,5})$/;
 
 function parseMaster(value) {
-  if (!MASTER.test(value)) throw new InvalidArgumentError('expected local[N] or quiver://host:port');
+  if (!MASTER.test(value)) throw new InvalidArgumentError('expected local, local[N], local[*] or quiver://host:port');
   return value;
 }
 
@@ -20,7 +21,7 @@ function submitCommand() {
     .description('run an application script with Node 24, as spark-submit does: the options reach its Session through the environment')
     .argument('<script>', 'the application: .ts (run with Node\'s type stripping), .mts, .mjs or .js')
     .argument('[args...]', 'arguments for the script; put them after --')
-    .option('--master <master>', 'where Session.builder() connects when the script does not call .master(): local[N] or quiver://host:port (sets QUIVER_MASTER)', parseMaster)
+    .option('--master <master>', 'where Session.builder() connects when the script does not call .master(): local, local[N], local[*] or quiver://host:port (sets QUIVER_MASTER)', parseMaster)
     .option('--name <name>', 'application name (sets QUIVER_APP_NAME)')
     .addHelpText('after', '\nExample:\n  bin/quiver submit examples/dataframe-basics.ts --master local[2] -- --some-flag value')
     .action(submit);
