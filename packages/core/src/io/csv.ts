@@ -243,7 +243,11 @@ function* csvBatches(part: ScanPartition, schema: Schema, columns: readonly numb
     if (skipHeader) { skipHeader = false; continue; }
     const count = tok.fieldCount;
     if (count !== width && width > 0) {
-      if (cfg.mode === 'FAILFAST') fail(tok.recordLine, `expected ${width} fields, found ${count}`);
+      if (cfg.mode === 'FAILFAST') {
+        // Pending rows are checked first, so the earliest bad line is the one reported.
+        if (rows > 0) flush(rows);
+        fail(tok.recordLine, `expected ${width} fields, found ${count}`);
+      }
       if (cfg.mode === 'DROPMALFORMED') continue;
     }
     for (let j = 0; j < columns.length; j++) {

@@ -155,7 +155,11 @@ async function* jsonBatches(file: string, schema: Schema, columns: readonly numb
   };
   for (const [line, obj] of records(file)) {
     if (obj === null) {
-      if (mode === 'FAILFAST') throw new InputError(`Malformed JSON record in ${file} at line ${line}: not a JSON object (mode FAILFAST)`);
+      if (mode === 'FAILFAST') {
+        // Pending rows are checked first, so the earliest bad line is the one reported.
+        if (lines.length > 0) flush();
+        throw new InputError(`Malformed JSON record in ${file} at line ${line}: not a JSON object (mode FAILFAST)`);
+      }
       if (mode === 'DROPMALFORMED') continue;
     }
     for (let j = 0; j < names.length; j++) cells[j]!.push(obj === null ? null : obj[names[j]!] ?? null);
