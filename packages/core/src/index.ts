@@ -1,3 +1,11 @@
+export { Session, SessionBuilder } from './api/session.js';
+export { DataFrame, type Row } from './api/dataframe.js';
+export { GroupedData } from './api/grouped.js';
+export { Column, col, lit } from './api/column.js';
+export { F } from './api/functions.js';
+export { Window, WindowSpec } from './api/window.js';
+export { DataFrameReader } from './api/reader.js';
+export { DataFrameWriter } from './api/writer.js';
 export * from './types/data-type.js';
 export { Schema, field, type Field } from './types/schema.js';
 export { AnalysisError, InputError, ExecutionError } from './errors.js';

@@ -5,14 +5,15 @@ import type { DataType } from '../types/data-type.js';
  * into BoundExpr (column names replaced by positions, every node typed).
  */
 export type Expr =
-  | { readonly op: 'col'; readonly name: string }
+  /** `from` ties a reference to one DataFrame (df.col('x')), which disambiguates join conditions. */
+  | { readonly op: 'col'; readonly name: string; readonly from?: number }
   | { readonly op: 'star' }
   | { readonly op: 'lit'; readonly value: unknown; readonly type?: DataType }
   | { readonly op: 'call'; readonly fn: string; readonly args: readonly Expr[] }
   | { readonly op: 'cast'; readonly child: Expr; readonly to: DataType }
   | { readonly op: 'case'; readonly branches: readonly (readonly [Expr, Expr])[]; readonly otherwise: Expr | null }
   | { readonly op: 'alias'; readonly child: Expr; readonly name: string }
-  | { readonly op: 'agg'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly param?: number }
+  | { readonly op: 'agg'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly params?: readonly number[] }
   | { readonly op: 'window'; readonly fn: Expr; readonly spec: WindowSpecDef }
   | { readonly op: 'sort'; readonly child: Expr; readonly ascending: boolean; readonly nullsFirst: boolean };
 

@@ -21,10 +21,14 @@ export class Schema {
 
   /** Index of a column by name; Spark resolves names case-insensitively when there is no exact match. */
   indexOf(name: string): number {
-    const exact = this.fields.findIndex((f) => f.name === name);
-    if (exact >= 0) return exact;
-    const lower = name.toLowerCase();
-    const matches = this.fields.flatMap((f, i) => (f.name.toLowerCase() === lower ? [i] : []));
+    let matches = this.fields.flatMap((f, i) => (f.name === name ? [i] : []));
+    if (matches.length === 0) {
+      const lower = name.toLowerCase();
+      matches = this.fields.flatMap((f, i) => (f.name.toLowerCase() === lower ? [i] : []));
+    }
+    if (matches.length > 1) {
+      throw new AnalysisError(`Column reference '${name}' is ambiguous: ${matches.length} columns have that name; rename one side with withColumnRenamed() or alias()`);
+    }
     return matches.length === 1 ? matches[0]! : -1;
   }
 

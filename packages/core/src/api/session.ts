@@ -1,0 +1,216 @@
+import * as arrow from 'apache-arrow';
+import { AnalysisError } from '../errors.js';
+import { BlockStore } from '../exec/block-store.js';
+import { LocalExecutor } from '../exec/local-executor.js';
+import { type LogicalPlan, planChildren } from '../logical/plan.js';
+import { explainLogical, explainPhysical } from '../logical/explain.js';
+import { optimize } from '../optimizer/optimize.js';
+import { planPhysical } from '../physical/planner.js';
+import { cutStages } from '../physical/stages.js';
+import { type Batch, makeBatch, sliceBatch } from '../types/batch.js';
+import { arrowTableToBatches, decodeIpc, encodeIpc } from '../types/arrow.js';
+import type { DataType } from '../types/data-type.js';
+import { Schema, field } from '../types/schema.js';
+import { parseSchemaString } from '../types/schema-string.js';
+import { inferType, vecFromValues } from '../types/vec.js';
+import { DataFrame, type Row } from './dataframe.js';
+import { DataFrameReader } from './reader.js';
+
+const DEFAULT_BROADCAST_THRESHOLD = 10 * 1024 * 1024;
+
+/** Keeps the blocks of cached DataFrames; a cached plan is computed by the first action that needs it. */
+export class CacheManager {
+  private next = 1;
+  readonly materialized = new Map<number, string[][]>();
+
+  register(plan: LogicalPlan): LogicalPlan {
+    if (plan.kind === 'cached') return plan;
+    return { kind: 'cached', schema: plan.schema, cacheId: this.next++, child: plan };
+  }
+
+  drop(cacheId: number): void {
+    this.materialized.delete(cacheId);
+  }
+}
+
+export class SessionBuilder {
+  private name = process.env.QUIVER_APP_NAME ?? 'quiver';
+  private masterUrl = process.env.QUIVER_MASTER ?? 'local[*]';
+  private readonly conf = new Map<string, string>();
+
+  appName(name: string): SessionBuilder { this.name = name; return this; }
+  /** 'local', 'local[N]', 'local[*]'; or 'quiver://host:port' for a cluster. */
+  master(url: string): SessionBuilder { this.masterUrl = url; return this; }
+  config(key: string, value: string | number | boolean): SessionBuilder { this.conf.set(key, String(value)); return this; }
+
+  async getOrCreate(): Promise<Session> {
+    if (Session.active && !Session.active.stopped) return Session.active;
+    const slots = parseMaster(this.masterUrl);
+    Session.active = new Session(this.name, this.masterUrl, slots, this.conf);
+    return Session.active;
+  }
+}
+
+function parseMaster(url: string): number {
+  const m = /^local(?:\[(\d+|\*)\])?$/.exec(url.trim());
+  if (m) {
+    if (!m[1]) return 1;
+    return m[1] === '*' ? LocalExecutor.defaultSlots() : Math.max(1, Number(m[1]));
+  }
+  if (url.startsWith('quiver://')) {
+    throw new AnalysisError(`Cluster masters (${url}) need the distributed runtime, which this build does not include yet; use local[N]`);
+  }
+  throw new AnalysisError(`Invalid master '${url}': use local, local[N], local[*] or quiver://host:port`);
+}
+
+/** The entry point, as Spark's SparkSession: reads data, makes DataFrames, runs their jobs. */
+export class Session {
+  static active: Session | undefined;
+  stopped = false;
+  readonly cacheManager = new CacheManager();
+  private readonly store = new BlockStore();
+  private readonly executor: LocalExecutor;
+  private localCounter = 0;
+
+  constructor(readonly appName: string, readonly master: string, readonly slots: number, readonly conf: Map<string, string>) {
+    this.executor = new LocalExecutor(slots, this.store);
+  }
+
+  static builder(): SessionBuilder {
+    return new SessionBuilder();
+  }
+
+  get read(): DataFrameReader {
+    return new DataFrameReader(this);
+  }
+
+  /**
+   * From an array of row objects (schema inferred from the values, or given as DDL or a Schema),
+   * an array of value arrays with a list of column names, or an Arrow table.
+   */
+  createDataFrame(data: readonly Row[] | readonly unknown[][] | arrow.Table, schema?: Schema | string | string[]): DataFrame {
+    if (data instanceof arrow.Table) {
+      const batches = arrowTableToBatches(data);
+      const s = batches[0]?.schema ?? arrowTableToBatches(data.slice(0, 0))[0]?.schema;
+      return new DataFrame(this, { kind: 'local', schema: s ?? new Schema([]), batches });
+    }
+    const rows = data as readonly unknown[];
+    let names: string[];
+    let types: (DataType | null)[];
+    if (schema instanceof Schema || typeof schema === 'string') {
+      const s = typeof schema === 'string' ? parseSchemaString(schema) : schema;
+      names = s.names;
+      types = s.fields.map((f) => f.type);
+    } else if (Array.isArray(schema)) {
+      names = schema;
+      types = schema.map(() => null);
+    } else {
+      const first = rows.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r)) as Row | undefined;
+      names = first ? Object.keys(first) : [];
+      types = names.map(() => null);
+    }
+    const columns = names.map((n, c) => rows.map((r) => (Array.isArray(r) ? r[c] : (r as Row)[n])));
+    const vecs = columns.map((values, c) => {
+      const t = types[c] ?? inferType(values);
+      try {
+        return vecFromValues(t, values);
+      } catch (e) {
+        throw new AnalysisError(`createDataFrame(): column '${names[c]}': ${(e as Error).message}`);
+      }
+    });
+    const s = new Schema(names.map((n, c) => field(n, vecs[c]!.type)));
+    return new DataFrame(this, { kind: 'local', schema: s, batches: [makeBatch(s, vecs, rows.length)] });
+  }
+
+  /** Runs the plan and returns its batches in partition order. */
+  async execute(plan: LogicalPlan): Promise<Batch[]> {
+    return (await this.executePartitions(plan)).flat();
+  }
+
+  async executePartitions(plan: LogicalPlan): Promise<Batch[][]> {
+    if (this.stopped) throw new AnalysisError('This session was stopped; create a new one with Session.builder().getOrCreate()');
+    await this.materializeCaches(plan);
+    const stages = cutStages(planPhysical(optimize(plan), this.plannerContext()));
+    const { jobId, partitions } = await this.executor.runJob(stages);
+    const result = partitions.map((ids) => ids.flatMap((id) => decodeIpc(this.store.get(id)).batches));
+    this.store.dropPrefix(`${jobId}/`);
+    return result;
+  }
+
+  /** Computes each cached plan the first time an action needs it, and keeps its partitions as blocks. */
+  private async materializeCaches(plan: LogicalPlan): Promise<void> {
+    const pending: Extract<LogicalPlan, { kind: 'cached' }>[] = [];
+    const walk = (p: LogicalPlan): void => {
+      if (p.kind === 'cached') {
+        if (!this.cacheManager.materialized.has(p.cacheId)) pending.push(p);
+        return;
+      }
+      for (const c of planChildren(p)) walk(c);
+    };
+    walk(plan);
+    for (const c of pending) {
+      const parts = await this.executePartitions(c.child);
+      const ids = parts.map((batches, i) => {
+        const id = `cache${c.cacheId}/p${i}`;
+        this.store.put(id, encodeIpc(c.schema, batches));
+        return [id];
+      });
+      this.cacheManager.materialized.set(c.cacheId, ids);
+    }
+  }
+
+  private plannerContext() {
+    const shufflePartitions = Number(this.conf.get('spark.sql.shuffle.partitions') ?? this.slots * 2);
+    return {
+      shufflePartitions,
+      targetPartitions: this.slots,
+      broadcastThreshold: Number(this.conf.get('spark.sql.autoBroadcastJoinThreshold') ?? DEFAULT_BROADCAST_THRESHOLD),
+      storeLocal: (p: Extract<LogicalPlan, { kind: 'local' }>) => this.storeLocal(p),
+      cachedBlocks: (id: number) => {
+        const blocks = this.cacheManager.materialized.get(id);
+        if (!blocks) throw new AnalysisError(`Cached data ${id} is not materialized`);
+        return blocks;
+      },
+    };
+  }
+
+  /** Splits in-memory rows into one block per slot so local data is processed in parallel too. */
+  private storeLocal(p: Extract<LogicalPlan, { kind: 'local' }>): string[][] {
+    const id = ++this.localCounter;
+    const total = p.batches.reduce((s, b) => s + b.numRows, 0);
+    const n = Math.max(1, Math.min(this.slots, Math.ceil(total / 1024)));
+    const parts: Batch[][] = Array.from({ length: n }, () => []);
+    let row = 0;
+    for (const b of p.batches) {
+      for (let start = 0; start < b.numRows; ) {
+        const part = Math.min(n - 1, Math.floor((row * n) / Math.max(1, total)));
+        const partEnd = Math.ceil(((part + 1) * total) / n);
+        const take = Math.max(1, Math.min(b.numRows - start, partEnd - row));
+        parts[part]!.push(sliceBatch(b, start, start + take));
+        start += take;
+        row += take;
+      }
+    }
+    return parts.map((batches, i) => {
+      const blockId = `local${id}/p${i}`;
+      this.store.put(blockId, encodeIpc(p.schema, batches));
+      return [blockId];
+    });
+  }
+
+  explain(plan: LogicalPlan, extended = true): string {
+    const optimized = optimize(plan);
+    const physical = planPhysical(optimized, this.plannerContext());
+    const parts = extended
+      ? ['== Logical Plan ==', explainLogical(plan), '', '== Optimized Logical Plan ==', explainLogical(optimized), '', '== Physical Plan ==', explainPhysical(physical)]
+      : ['== Physical Plan ==', explainPhysical(physical)];
+    return parts.join('\n');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.executor.close();
+    if (Session.active === this) Session.active = undefined;
+  }
+}

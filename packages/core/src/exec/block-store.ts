@@ -1,0 +1,34 @@
+/**
+ * Copies bytes into shared memory, so handing a block to another thread shares it instead of
+ * cloning it: tasks on a piscina pool read the same cached or shuffled data without copies.
+ */
+export function toShared(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
+}
+
+/** Arrow IPC blocks held by the driver in local mode: shuffle outputs of running jobs, cached partitions, in-memory tables. */
+export class BlockStore {
+  private readonly blocks = new Map<string, Uint8Array>();
+
+  put(id: string, bytes: Uint8Array): void {
+    this.blocks.set(id, toShared(bytes));
+  }
+
+  get(id: string): Uint8Array {
+    const b = this.blocks.get(id);
+    if (!b) throw new Error(`Block ${id} is not in the block store`);
+    return b;
+  }
+
+  /** Frees every block whose id starts with `prefix` (a finished job, an unpersisted cache). */
+  dropPrefix(prefix: string): void {
+    for (const id of this.blocks.keys()) if (id.startsWith(prefix)) this.blocks.delete(id);
+  }
+
+  get size(): number {
+    return this.blocks.size;
+  }
+}

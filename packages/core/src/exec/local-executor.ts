@@ -1,0 +1,103 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { ExecutionError } from '../errors.js';
+import { physicalChildren } from '../physical/plan.js';
+import { type TaskSpec, encodeTask } from '../physical/proto-codec.js';
+import type { Stage } from '../physical/stages.js';
+import type { BlockStore } from './block-store.js';
+import type { WorkerTaskRequest, WorkerTaskResponse } from './task-worker.js';
+
+const MAX_ATTEMPTS = 4;
+
+/**
+ * Runs stages on a piscina pool of `slots` threads, the embedded local[N] mode: the driver keeps
+ * the blocks, ships each task the blocks it reads, and stores what it writes. A failed task is
+ * retried, then the job fails with the task's original error and stack.
+ */
+export class LocalExecutor {
+  private readonly pool: Piscina;
+  private jobCounter = 0;
+
+  constructor(readonly slots: number, private readonly store: BlockStore) {
+    this.pool = new Piscina({
+      filename: new URL('./task-worker.js', import.meta.url).href,
+      minThreads: slots,
+      maxThreads: slots,
+      idleTimeout: 60_000,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  static defaultSlots(): number {
+    return availableParallelism();
+  }
+
+  /** Runs the stages of one job; returns the block ids of the last stage, one list per partition. */
+  async runJob(stages: readonly Stage[]): Promise<{ jobId: string; partitions: string[][] }> {
+    const jobId = `job${++this.jobCounter}`;
+    const outputs = new Map<number, { blockId: string; reducePartition: number }[]>();
+    for (const stage of stages) {
+      const inputs = new Map(stage.dependsOn.map((s) => [s, outputs.get(s)!]));
+      const results = await Promise.all(
+        Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs })),
+      );
+      const written: { blockId: string; reducePartition: number }[] = [];
+      for (const r of results) {
+        for (const o of r.outputs) {
+          this.store.put(o.blockId, o.bytes);
+          written.push({ blockId: o.blockId, reducePartition: o.reducePartition });
+        }
+      }
+      outputs.set(stage.id, written);
+    }
+    const last = stages[stages.length - 1]!;
+    const finalBlocks = outputs.get(last.id)!;
+    // The last stage writes one block per task, in partition order.
+    return { jobId, partitions: finalBlocks.map((b) => [b.blockId]) };
+  }
+
+  private async runWithRetries(spec: TaskSpec): Promise<WorkerTaskResponse> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        return await this.runOnce({ ...spec, attempt });
+      } catch (e) {
+        lastError = e;
+        if (!isRetryable(e)) break;
+      }
+    }
+    const err = lastError as Error;
+    throw new ExecutionError(
+      `Task ${spec.stage.id}.${spec.partition} failed: ${err?.message ?? String(err)}`,
+      err?.stack,
+    );
+  }
+
+  private async runOnce(spec: TaskSpec): Promise<WorkerTaskResponse> {
+    const blocks: Record<string, Uint8Array> = {};
+    for (const list of spec.inputs.values()) for (const b of list) blocks[b.blockId] = this.store.get(b.blockId);
+    for (const ids of blockScanIds(spec.stage)) for (const id of ids) blocks[id] = this.store.get(id);
+    const req: WorkerTaskRequest = { task: encodeTask(spec), blocks };
+    return (await this.pool.run(req)) as WorkerTaskResponse;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/** Errors in the user's data or plan fail the same way on every attempt; retrying them only delays the report. */
+function isRetryable(e: unknown): boolean {
+  const name = (e as Error)?.name;
+  return name !== 'AnalysisError' && name !== 'InputError';
+}
+
+function blockScanIds(stage: Stage): string[][] {
+  const out: string[][] = [];
+  const walk = (p: Stage['plan']): void => {
+    if (p.kind === 'block_scan') out.push(...p.partitions.map((x) => [...x]));
+    for (const c of physicalChildren(p)) walk(c);
+  };
+  walk(stage.plan);
+  return out;
+}

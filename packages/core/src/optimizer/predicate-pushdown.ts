@@ -1,0 +1,81 @@
+import { referencedColumns, remapRefs } from '../expr/bound.js';
+import type { BoundExpr } from '../expr/bound.js';
+import type { LogicalPlan } from '../logical/plan.js';
+import { conjunction, splitConjuncts, substitute } from './expr-rewrite.js';
+
+/**
+ * Moves filters towards the data: merges stacked filters, passes them below projections,
+ * sorts, unions and into the matching side of joins, and hands scans their conjuncts so file
+ * formats can skip row groups (the filter itself stays above the scan, which skips coarsely).
+ */
+export function pushDownPredicates(plan: LogicalPlan): LogicalPlan {
+  switch (plan.kind) {
+    case 'filter':
+      return pushFilter(pushDownPredicates(plan.child), splitConjuncts(plan.predicate));
+    case 'scan': case 'local': case 'cached':
+      return plan;
+    case 'join':
+      return { ...plan, left: pushDownPredicates(plan.left), right: pushDownPredicates(plan.right) };
+    case 'union':
+      return { ...plan, inputs: plan.inputs.map(pushDownPredicates) };
+    default:
+      return { ...plan, child: pushDownPredicates(plan.child) } as LogicalPlan;
+  }
+}
+
+function filterOver(child: LogicalPlan, conjuncts: readonly BoundExpr[]): LogicalPlan {
+  const predicate = conjunction(conjuncts);
+  return predicate ? { kind: 'filter', schema: child.schema, child, predicate } : child;
+}
+
+function pushFilter(child: LogicalPlan, conjuncts: BoundExpr[]): LogicalPlan {
+  switch (child.kind) {
+    case 'filter':
+      return pushFilter(child.child, [...splitConjuncts(child.predicate), ...conjuncts]);
+    case 'project':
+      return { ...child, child: pushFilter(child.child, conjuncts.map((c) => substitute(c, child.exprs))) };
+    case 'sort': case 'repartition':
+      return { ...child, child: pushFilter(child.child, conjuncts) } as LogicalPlan;
+    case 'union':
+      return { ...child, inputs: child.inputs.map((i) => pushFilter(i, conjuncts)) };
+    case 'scan': {
+      const toFile = (c: BoundExpr) => remapRefs(c, (i) => child.columns[i]!);
+      return filterOver({ ...child, filters: [...child.filters, ...conjuncts.map(toFile)] }, conjuncts);
+    }
+    case 'aggregate': {
+      // Conjuncts over grouping keys that are plain columns hold before aggregating too.
+      const nKeys = child.groupBy.length;
+      const below: BoundExpr[] = [];
+      const above: BoundExpr[] = [];
+      for (const c of conjuncts) {
+        const refs = [...referencedColumns(c)];
+        if (refs.every((i) => i < nKeys && child.groupBy[i]!.op === 'ref')) below.push(substitute(c, child.groupBy));
+        else above.push(c);
+      }
+      return filterOver(below.length ? { ...child, child: pushFilter(child.child, below) } : child, above);
+    }
+    case 'join': {
+      const nl = child.left.schema.fields.length;
+      const toLeft: BoundExpr[] = [];
+      const toRight: BoundExpr[] = [];
+      const stay: BoundExpr[] = [];
+      // Only the side whose rows are not padded with nulls may be filtered early.
+      const leftOk = child.joinType === 'inner' || child.joinType === 'left' || child.joinType === 'semi' || child.joinType === 'anti' || child.joinType === 'cross';
+      const rightOk = child.joinType === 'inner' || child.joinType === 'right' || child.joinType === 'cross';
+      for (const c of conjuncts) {
+        const refs = [...referencedColumns(c)];
+        if (refs.length && refs.every((i) => i < nl) && leftOk) toLeft.push(c);
+        else if (refs.length && refs.every((i) => i >= nl) && rightOk) toRight.push(remapRefs(c, (i) => i - nl));
+        else stay.push(c);
+      }
+      const joined: LogicalPlan = {
+        ...child,
+        left: toLeft.length ? pushFilter(child.left, toLeft) : child.left,
+        right: toRight.length ? pushFilter(child.right, toRight) : child.right,
+      };
+      return filterOver(joined, stay);
+    }
+    default:
+      return filterOver(child, conjuncts);
+  }
+}
