@@ -1,6 +1,6 @@
 // Correctness half of the groupby benchmark: at 1e4 rows, Quiver's answer to every
 // db-benchmark question must equal DuckDB's row for row (keys exactly, aggregates within
-// REL_TOL). No timing here: speed is measured only by `pnpm bench groupby`.
+// REL_TOL / ABS_TOL). No timing here: speed is measured only by `pnpm bench groupby`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffAnswers } from './compare.ts';
 import { ensureG1Parquet } from './datagen.ts';

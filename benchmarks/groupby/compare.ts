@@ -5,6 +5,12 @@
 
 /** Relative tolerance for floating aggregates: summation order differs between engines. */
 export const REL_TOL = 1e-9;
+/**
+ * Absolute floor under REL_TOL: statistics computed by cancellation (q9's corr of an
+ * uncorrelated group) come out as 0 in one engine and ~1e-32 in the other, and no relative
+ * tolerance covers a true value of zero.
+ */
+export const ABS_TOL = 1e-12;
 
 export type Cell = string | number | null;
 export type Row = readonly Cell[];
@@ -34,8 +40,8 @@ export function toCell(v: unknown): Cell {
 }
 
 export function closeEnough(a: number, b: number): boolean {
-  if (a === b) return true;
-  return Math.abs(a - b) <= REL_TOL * Math.max(Math.abs(a), Math.abs(b));
+  const d = Math.abs(a - b);
+  return d <= ABS_TOL || d <= REL_TOL * Math.max(Math.abs(a), Math.abs(b));
 }
 
 /** Differences between two checksums, empty when they agree. */

@@ -1,5 +1,6 @@
 // The two engines behind one interface. `run` is exactly what gets timed; `checksum` and
 // `answer` read the answer of the latest `run` back and are never timed.
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Table, Vector } from 'apache-arrow';
 import { toCell, type Answer, type Checksum } from './compare.ts';
@@ -105,8 +106,9 @@ export class QuiverEngine implements Engine {
       throw new Error(`@quiver/core does not export Session yet (exports: ${Object.keys(q).join(', ')})`);
     }
     const session = await q.Session.builder().appName('bench-groupby').master(master).getOrCreate();
-    const { createRequire } = await import('node:module');
-    const pkg = createRequire(import.meta.url)('@quiver/core/package.json') as { version: string };
+    // package.json is not among the package's exports; it sits one level above dist/.
+    const pkgUrl = new URL('../package.json', import.meta.resolve('@quiver/core'));
+    const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as { version: string };
     return new QuiverEngine(q, session, pkg.version);
   }
 

@@ -24,7 +24,7 @@ interface EngineResult { load?: number; timing?: Timing; rows?: number; checksum
 interface QuestionResult {
   id: string; name: string;
   engines: Record<string, EngineResult>;
-  ratio?: number; verdict: 'pass' | 'slow' | 'mismatch' | 'error' | 'n/a'; problems: string[];
+  ratio?: number; verdict: 'pass' | 'fail' | 'mismatch' | 'error' | 'n/a'; problems: string[];
 }
 
 function parseCount(s: string, flag: string): number {
@@ -128,7 +128,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const diff = diffChecksums(duck.checksum, quiver.checksum);
       res.problems.push(...diff);
       res.ratio = quiver.timing!.median / duck.timing!.median;
-      res.verdict = diff.length ? 'mismatch' : res.ratio <= TARGET_RATIO ? 'pass' : 'slow';
+      res.verdict = diff.length ? 'mismatch' : res.ratio <= TARGET_RATIO ? 'pass' : 'fail';
     }
     if (res.verdict === 'error' || res.verdict === 'mismatch') failed = true;
     log(`${q.id} ${q.name}: ${engines.map((e) => `${e.name} ${fmt(res.engines[e.name]?.timing?.median)}s`).join(', ')}`
