@@ -1,4 +1,4 @@
-import { referencedColumns, remapRefs } from '../expr/bound.js';
+import { boundToString, referencedColumns, remapRefs } from '../expr/bound.js';
 import type { BoundExpr } from '../expr/bound.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { conjunction, splitConjuncts, substitute } from './expr-rewrite.js';
@@ -39,8 +39,10 @@ function pushFilter(child: LogicalPlan, conjuncts: BoundExpr[]): LogicalPlan {
     case 'union':
       return { ...child, inputs: child.inputs.map((i) => pushFilter(i, conjuncts)) };
     case 'scan': {
-      const toFile = (c: BoundExpr) => remapRefs(c, (i) => child.columns[i]!);
-      return filterOver({ ...child, filters: [...child.filters, ...conjuncts.map(toFile)] }, conjuncts);
+      // A filter pushed again after an earlier pass must not be handed to the scan twice.
+      const known = new Set(child.filters.map((f) => boundToString(f)));
+      const fresh = conjuncts.map((c) => remapRefs(c, (i) => child.columns[i]!)).filter((f) => !known.has(boundToString(f)));
+      return filterOver({ ...child, filters: [...child.filters, ...fresh] }, conjuncts);
     }
     case 'aggregate': {
       // Conjuncts over grouping keys that are plain columns hold before aggregating too.
