@@ -25,7 +25,7 @@ export class CacheManager {
 
   register(plan: LogicalPlan): LogicalPlan {
     if (plan.kind === 'cached') return plan;
-    return { kind: 'cached', schema: plan.schema, cacheId: this.next++, child: plan };
+    return { kind: 'cached', schema: plan.schema, cacheId: this.next++, child: plan, columns: plan.schema.fields.map((_, i) => i) };
   }
 
   drop(cacheId: number): void {
@@ -149,7 +149,9 @@ export class Session {
     };
     walk(plan);
     for (const c of pending) {
-      const parts = await this.executePartitions(c.child);
+      const computed = await this.executePartitions(c.child);
+      // A file with one big row group would otherwise be cached as one partition and read by one thread.
+      const parts = computed.length < this.slots ? splitEvenly(computed.flat(), this.slots) : computed;
       const ids = parts.map((batches, i) => {
         const id = `cache${c.cacheId}/p${i}`;
         this.store.put(id, encodeIpc(c.schema, batches));
@@ -178,19 +180,7 @@ export class Session {
   private storeLocal(p: Extract<LogicalPlan, { kind: 'local' }>): string[][] {
     const id = ++this.localCounter;
     const total = p.batches.reduce((s, b) => s + b.numRows, 0);
-    const n = Math.max(1, Math.min(this.slots, Math.ceil(total / 1024)));
-    const parts: Batch[][] = Array.from({ length: n }, () => []);
-    let row = 0;
-    for (const b of p.batches) {
-      for (let start = 0; start < b.numRows; ) {
-        const part = Math.min(n - 1, Math.floor((row * n) / Math.max(1, total)));
-        const partEnd = Math.ceil(((part + 1) * total) / n);
-        const take = Math.max(1, Math.min(b.numRows - start, partEnd - row));
-        parts[part]!.push(sliceBatch(b, start, start + take));
-        start += take;
-        row += take;
-      }
-    }
+    const parts = splitEvenly(p.batches, Math.max(1, Math.min(this.slots, Math.ceil(total / 1024))));
     return parts.map((batches, i) => {
       const blockId = `local${id}/p${i}`;
       this.store.put(blockId, encodeIpc(p.schema, batches));
@@ -213,4 +203,22 @@ export class Session {
     await this.executor.close();
     if (Session.active === this) Session.active = undefined;
   }
+}
+
+/** Cuts a sequence of batches into n partitions of nearly equal row counts, keeping row order. */
+function splitEvenly(batches: readonly Batch[], n: number): Batch[][] {
+  const total = batches.reduce((s, b) => s + b.numRows, 0);
+  const parts: Batch[][] = Array.from({ length: n }, () => []);
+  let row = 0;
+  for (const b of batches) {
+    for (let start = 0; start < b.numRows; ) {
+      const part = Math.min(n - 1, Math.floor((row * n) / Math.max(1, total)));
+      const partEnd = Math.ceil(((part + 1) * total) / n);
+      const take = Math.max(1, Math.min(b.numRows - start, partEnd - row));
+      parts[part]!.push(sliceBatch(b, start, start + take));
+      start += take;
+      row += take;
+    }
+  }
+  return parts;
 }

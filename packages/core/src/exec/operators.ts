@@ -15,7 +15,7 @@ import { type Vec, constantVec, takeVec } from '../types/vec.js';
 export interface TaskInputs {
   /** The blocks an upstream stage wrote for `partition`, or all of its blocks for a broadcast. */
   shuffle(stageId: number, partition: number | 'all'): Promise<Batch[]>;
-  blocks(ids: readonly string[]): Promise<Batch[]>;
+  blocks(ids: readonly string[], columns: readonly number[] | null): Promise<Batch[]>;
 }
 
 /** Runs one partition of a stage fragment as a stream of batches. */
@@ -28,7 +28,7 @@ export async function* execute(p: PhysicalPlan, partition: number, io: TaskInput
       return;
     }
     case 'block_scan':
-      yield* await io.blocks(p.partitions[partition] ?? []);
+      yield* await io.blocks(p.partitions[partition] ?? [], p.columns);
       return;
     case 'shuffle_read':
       yield* await io.shuffle(p.stageId, p.broadcast ? 'all' : partition);

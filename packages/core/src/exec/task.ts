@@ -20,7 +20,8 @@ export const blockId = (jobId: string, stageId: number, mapPartition: number, re
 
 /** Runs one task: its fragment over one partition, its output split by the stage's partitioning into Arrow IPC blocks. */
 export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<OutputBlock[]> {
-  const decodeAll = async (ids: readonly string[]): Promise<Batch[]> => (await fetch(ids)).flatMap((bytes) => decodeIpc(bytes).batches);
+  const decodeAll = async (ids: readonly string[], columns: readonly number[] | null = null): Promise<Batch[]> =>
+    (await fetch(ids)).flatMap((bytes) => decodeIpc(bytes, columns ?? undefined).batches);
   const io: TaskInputs = {
     shuffle: async (stageId, partition) => {
       const blocks = task.inputs.get(stageId) ?? [];

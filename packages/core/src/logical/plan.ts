@@ -40,7 +40,8 @@ export interface WindowCall {
 export type LogicalPlan =
   | { readonly kind: 'scan'; readonly schema: Schema; readonly source: FileSource; readonly columns: readonly number[]; readonly filters: readonly BoundExpr[] }
   | { readonly kind: 'local'; readonly schema: Schema; readonly batches: readonly Batch[] }
-  | { readonly kind: 'cached'; readonly schema: Schema; readonly cacheId: number; readonly child: LogicalPlan }
+  /** `columns` picks from the cached child's columns, so reading cached data decodes only what is used. */
+  | { readonly kind: 'cached'; readonly schema: Schema; readonly cacheId: number; readonly child: LogicalPlan; readonly columns: readonly number[] }
   | { readonly kind: 'project'; readonly schema: Schema; readonly child: LogicalPlan; readonly exprs: readonly BoundExpr[] }
   | { readonly kind: 'filter'; readonly schema: Schema; readonly child: LogicalPlan; readonly predicate: BoundExpr }
   | { readonly kind: 'aggregate'; readonly schema: Schema; readonly child: LogicalPlan; readonly groupBy: readonly BoundExpr[]; readonly aggregates: readonly AggregateCall[] }

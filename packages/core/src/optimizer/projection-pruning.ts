@@ -117,7 +117,14 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
       keep.forEach((i, k) => { map[i] = k; });
       return { plan: { ...p, inputs, schema: new Schema(keep.map((i) => p.schema.fields[i]!)) }, map };
     }
-    case 'local': case 'cached':
+    case 'cached': {
+      const keep = p.columns.filter((_, i) => required.has(i));
+      const columns = keep.length ? keep : p.columns.slice(0, 1);
+      const map = new Int32Array(p.columns.length).fill(-1);
+      p.columns.forEach((c, i) => { map[i] = columns.indexOf(c); });
+      return { plan: { ...p, columns, schema: new Schema(columns.map((c) => p.child.schema.fields[c]!)) }, map };
+    }
+    case 'local':
       return identity(p);
   }
 }

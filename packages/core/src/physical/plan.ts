@@ -21,7 +21,7 @@ export type Partitioning =
  */
 export type PhysicalPlan =
   | { readonly kind: 'file_scan'; readonly schema: Schema; readonly format: string; readonly fileSchema: Schema; readonly columns: readonly number[]; readonly options: Readonly<Record<string, string>>; readonly partitions: readonly ScanPartition[] }
-  | { readonly kind: 'block_scan'; readonly schema: Schema; readonly partitions: readonly (readonly string[])[] }
+  | { readonly kind: 'block_scan'; readonly schema: Schema; readonly partitions: readonly (readonly string[])[]; readonly columns: readonly number[] | null }
   | { readonly kind: 'shuffle_read'; readonly schema: Schema; readonly stageId: number; readonly numPartitions: number; readonly broadcast: boolean }
   | { readonly kind: 'filter'; readonly schema: Schema; readonly input: PhysicalPlan; readonly predicate: BoundExpr }
   | { readonly kind: 'project'; readonly schema: Schema; readonly input: PhysicalPlan; readonly exprs: readonly BoundExpr[] }

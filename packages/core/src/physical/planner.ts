@@ -29,9 +29,9 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
       return { kind: 'file_scan', schema: p.schema, format: p.source.format, fileSchema: p.source.schema, columns: p.columns, options: p.source.options, partitions };
     }
     case 'local':
-      return { kind: 'block_scan', schema: p.schema, partitions: ctx.storeLocal(p) };
+      return { kind: 'block_scan', schema: p.schema, partitions: ctx.storeLocal(p), columns: null };
     case 'cached':
-      return { kind: 'block_scan', schema: p.schema, partitions: ctx.cachedBlocks(p.cacheId) };
+      return { kind: 'block_scan', schema: p.schema, partitions: ctx.cachedBlocks(p.cacheId), columns: p.columns };
     case 'project':
       return { kind: 'project', schema: p.schema, input: plan(p.child), exprs: p.exprs };
     case 'filter':

@@ -115,7 +115,7 @@ export function planToProto(p: PhysicalPlan): Obj {
     case 'file_scan':
       return { schema, fileScan: { format: p.format, fileSchema: schemaToProto(p.fileSchema), columns: [...p.columns], options: { ...p.options }, partitions: p.partitions.map((s) => ({ path: s.path, rowGroups: [...(s.rowGroups ?? [])], hasRange: s.start !== undefined, start: s.start ?? 0, end: s.end ?? 0 })) } };
     case 'block_scan':
-      return { schema, blockScan: { partitions: p.partitions.map((ids) => ({ blockIds: [...ids] })) } };
+      return { schema, blockScan: { partitions: p.partitions.map((ids) => ({ blockIds: [...ids] })), project: p.columns !== null, columns: [...(p.columns ?? [])] } };
     case 'shuffle_read':
       return { schema, shuffleRead: { stageId: p.stageId, numPartitions: p.numPartitions, broadcast: p.broadcast } };
     case 'filter':
@@ -162,7 +162,10 @@ export function planFromProto(o: Obj): PhysicalPlan {
       })),
     };
   }
-  if (o.blockScan) return { kind: 'block_scan', schema, partitions: (((o.blockScan as Obj).partitions as Obj[]) ?? []).map((b) => (b.blockIds as string[]) ?? []) };
+  if (o.blockScan) {
+    const b = o.blockScan as Obj;
+    return { kind: 'block_scan', schema, partitions: ((b.partitions as Obj[]) ?? []).map((x) => (x.blockIds as string[]) ?? []), columns: b.project ? ((b.columns as number[]) ?? []) : null };
+  }
   if (o.shuffleRead) { const s = o.shuffleRead as Obj; return { kind: 'shuffle_read', schema, stageId: (s.stageId as number) ?? 0, numPartitions: (s.numPartitions as number) ?? 0, broadcast: Boolean(s.broadcast) }; }
   if (o.filter) { const f = o.filter as Obj; return { kind: 'filter', schema, input: sub(f.input), predicate: exprFromProto(f.predicate as Obj) }; }
   if (o.project) { const f = o.project as Obj; return { kind: 'project', schema, input: sub(f.input), exprs: exprs(f.exprs) }; }

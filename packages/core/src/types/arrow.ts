@@ -432,8 +432,14 @@ export function encodeIpc(schema: Schema, batches: readonly Batch[]): Uint8Array
   return arrow.tableToIPC(batchesToTable(schema, batches), 'stream');
 }
 
-export function decodeIpc(bytes: Uint8Array): { schema: Schema; batches: Batch[] } {
+/** With `columns`, only those columns are converted: a scan of cached data pays only for what the query reads. */
+export function decodeIpc(bytes: Uint8Array, columns?: readonly number[]): { schema: Schema; batches: Batch[] } {
   const table = arrow.tableFromIPC(bytes);
-  const schema = arrowSchemaToSchema(table.schema);
-  return { schema, batches: table.batches.filter((b) => b.numRows > 0).map((b) => recordBatchToBatch(b, schema)) };
+  const full = arrowSchemaToSchema(table.schema);
+  if (!columns) return { schema: full, batches: table.batches.filter((b) => b.numRows > 0).map((b) => recordBatchToBatch(b, full)) };
+  const schema = new Schema(columns.map((c) => full.fields[c]!));
+  const batches = table.batches
+    .filter((b) => b.numRows > 0)
+    .map((b) => makeBatch(schema, columns.map((c) => dataToVec(b.data.children[c]!, full.fields[c]!.type)), b.numRows));
+  return { schema, batches };
 }
