@@ -7,8 +7,17 @@ const DAY_MS = 86_400_000;
 const DATE_RE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const TS_RE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
-export function daysFromCivil(y: number, m: number, d: number): number {
-  return Math.floor(Date.UTC(y, m - 1, d) / DAY_MS);
+/**
+ * Day number of a civil date (Howard Hinnant's days_from_civil). Pure arithmetic: Date.UTC would read
+ * years 0-99 as 1900-1999. Linear in d, so an out-of-range day rolls over into the next month.
+ */
+export function daysFromCivil(y0: number, m: number, d: number): number {
+  const y = m <= 2 ? y0 - 1 : y0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 export function parseDate(s: string): number | null {
