@@ -97,7 +97,7 @@ describe('case, trim, length, reverse', () => {
 describe('substring', () => {
   const positions = [1, 0, 3, -3, -20, 50, 2];
   const lengths = [3, 2, 100, 2, 18, 1, -1];
-  const rows = WORDS.values.flatMap((s) => positions.map(() => s));
+  const rows = (WORDS.values as readonly (string | null)[]).flatMap((s) => positions.map(() => s));
   const words = str(rows);
   const pos = int(rows.map((_, i) => positions[i % positions.length]!));
   const len = int(rows.map((_, i) => lengths[i % lengths.length]!));
