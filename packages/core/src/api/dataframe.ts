@@ -5,8 +5,8 @@ import { type Expr, exprName } from '../expr/expr.js';
 import { AnalysisError } from '../errors.js';
 import type { LogicalPlan, SortOrder } from '../logical/plan.js';
 import { aggregate } from '../logical/verbs/aggregate.js';
-import { crossJoin, joinOn, joinUsing, parseJoinType } from '../logical/verbs/join.js';
-import { project } from '../logical/verbs/project.js';
+import { crossJoin, indexInRange, joinOn, joinUsing, parseJoinType } from '../logical/verbs/join.js';
+import { project, replaceExprs } from '../logical/verbs/project.js';
 import { union, unionByName } from '../logical/verbs/union.js';
 import { type Batch } from '../types/batch.js';
 import { batchesToTable } from '../types/arrow.js';
@@ -28,10 +28,37 @@ export type Row = Record<string, unknown>;
 export class DataFrame {
   readonly id = nextId++;
 
-  constructor(readonly session: Session, readonly plan: LogicalPlan) {}
+  /**
+   * Where the columns of the DataFrames this one was joined from sit among its columns, so
+   * `a.col('k')` still means a's k after `a.join(b, ...)` has two columns named k.
+   */
+  readonly origins: ReadonlyMap<number, { readonly start: number; readonly end: number }>;
+
+  constructor(readonly session: Session, readonly plan: LogicalPlan, origins?: ReadonlyMap<number, { readonly start: number; readonly end: number }>) {
+    this.origins = origins ?? new Map();
+  }
 
   private derive(plan: LogicalPlan): DataFrame {
     return new DataFrame(this.session, plan);
+  }
+
+  /** For verbs that keep every column in place (filter, sort, limit, appending withColumn...). */
+  private deriveKeepingColumns(plan: LogicalPlan): DataFrame {
+    return new DataFrame(this.session, plan, this.origins);
+  }
+
+  /** Turns df.col(name) references into positions of this DataFrame's columns. */
+  private resolve(e: Expr): Expr {
+    return replaceExprs(e, (x) => {
+      if (x.op !== 'col' || x.from === undefined || x.from === this.id) return x.op === 'col' && x.from === this.id ? { op: 'col', name: x.name } : null;
+      const origin = this.origins.get(x.from);
+      if (!origin) throw new AnalysisError(`Column '${x.name}' belongs to another DataFrame that is not part of this one`);
+      return { op: 'col', name: x.name, index: indexInRange(this.plan.schema, x.name, origin.start, origin.end) };
+    });
+  }
+
+  private resolveAll(cols: readonly (ColumnLike | ColumnLike[])[]): Expr[] {
+    return cols.flat().map((c) => this.resolve(toColumnExpr(c)));
   }
 
   get schema(): Schema { return this.plan.schema; }
@@ -48,21 +75,22 @@ export class DataFrame {
 
   // ---- transformations ----
   select(...cols: (ColumnLike | ColumnLike[])[]): DataFrame {
-    return this.derive(project(this.plan, cols.flat().map(toColumnExpr)));
+    return this.derive(project(this.plan, this.resolveAll(cols)));
   }
 
   filter(condition: Column | string): DataFrame {
     if (typeof condition === 'string') throw new AnalysisError(`SQL expression strings are not supported in filter(); build the condition with col(), e.g. col('x').gt(5)`);
-    const predicate = bindPredicate(condition.expr, this.plan.schema);
-    return this.derive({ kind: 'filter', schema: this.plan.schema, child: this.plan, predicate });
+    const predicate = bindPredicate(this.resolve(condition.expr), this.plan.schema);
+    return this.deriveKeepingColumns({ kind: 'filter', schema: this.plan.schema, child: this.plan, predicate });
   }
   where(condition: Column | string): DataFrame { return this.filter(condition); }
 
   withColumn(name: string, c: Column): DataFrame {
     const exists = this.plan.schema.indexOf(name);
-    const exprs: Expr[] = this.plan.schema.names.map((n, i) => (i === exists ? c.alias(name).expr : { op: 'col', name: n }));
-    if (exists < 0) exprs.push(c.alias(name).expr);
-    return this.derive(project(this.plan, exprs));
+    const added = this.resolve(c.alias(name).expr);
+    const exprs: Expr[] = this.plan.schema.names.map((n, i) => (i === exists ? added : { op: 'col', name: n, index: i }));
+    if (exists < 0) exprs.push(added);
+    return this.deriveKeepingColumns(project(this.plan, exprs));
   }
 
   withColumns(cols: Record<string, Column>): DataFrame {
@@ -83,38 +111,52 @@ export class DataFrame {
   }
 
   groupBy(...cols: (ColumnLike | ColumnLike[])[]): GroupedData {
-    return new GroupedData(this, cols.flat().map(toColumnExpr));
+    return new GroupedData(this, this.resolveAll(cols));
   }
   groupby(...cols: (ColumnLike | ColumnLike[])[]): GroupedData { return this.groupBy(...cols); }
 
   agg(...exprs: Column[]): DataFrame { return this.groupBy().agg(...exprs); }
 
   orderBy(...cols: (ColumnLike | ColumnLike[])[]): DataFrame {
-    const exprs = cols.flat().map(toColumnExpr);
+    const exprs = this.resolveAll(cols);
     if (exprs.length === 0) return this;
     const keys: BoundExpr[] = exprs.map((e) => bind(e, this.plan.schema));
     const orders: SortOrder[] = exprs.map((e) => (e.op === 'sort' ? { ascending: e.ascending, nullsFirst: e.nullsFirst } : { ascending: true, nullsFirst: true }));
-    return this.derive({ kind: 'sort', schema: this.plan.schema, child: this.plan, keys, orders });
+    return this.deriveKeepingColumns({ kind: 'sort', schema: this.plan.schema, child: this.plan, keys, orders });
   }
   sort(...cols: (ColumnLike | ColumnLike[])[]): DataFrame { return this.orderBy(...cols); }
 
   limit(n: number): DataFrame {
     if (!Number.isInteger(n) || n < 0) throw new AnalysisError(`limit(n) needs a non-negative integer, got ${n}`);
-    return this.derive({ kind: 'limit', schema: this.plan.schema, child: this.plan, limit: n });
+    return this.deriveKeepingColumns({ kind: 'limit', schema: this.plan.schema, child: this.plan, limit: n });
   }
 
   join(other: DataFrame, on?: string | string[] | Column, how = 'inner'): DataFrame {
     const joinType = parseJoinType(how);
     if (on === undefined || (Array.isArray(on) && on.length === 0)) {
       if (joinType !== 'cross' && joinType !== 'inner') throw new AnalysisError(`A ${how} join needs join columns or a condition`);
-      return this.derive(crossJoin(this.plan, other.plan));
+      return this.crossJoin(other);
     }
     if (typeof on === 'string' || Array.isArray(on)) {
       return this.derive(joinUsing(this.plan, other.plan, typeof on === 'string' ? [on] : on, joinType));
     }
-    return this.derive(joinOn(this.plan, this.id, other.plan, other.id, on.expr, joinType));
+    const origins = this.joinedOrigins(other);
+    const plan = joinOn(this.plan, other.plan, on.expr, joinType, (id) => origins.get(id));
+    return new DataFrame(this.session, plan, joinType === 'semi' || joinType === 'anti' ? this.joinedOrigins(null) : origins);
   }
-  crossJoin(other: DataFrame): DataFrame { return this.derive(crossJoin(this.plan, other.plan)); }
+  crossJoin(other: DataFrame): DataFrame { return new DataFrame(this.session, crossJoin(this.plan, other.plan), this.joinedOrigins(other)); }
+
+  /** Column ranges of this DataFrame, the other side, and everything they were joined from, in left ++ right positions. */
+  private joinedOrigins(other: DataFrame | null): Map<number, { start: number; end: number }> {
+    const nl = this.plan.schema.fields.length;
+    const m = new Map<number, { start: number; end: number }>(this.origins);
+    m.set(this.id, { start: 0, end: nl });
+    if (other) {
+      for (const [id, r] of other.origins) m.set(id, { start: nl + r.start, end: nl + r.end });
+      m.set(other.id, { start: nl, end: nl + other.plan.schema.fields.length });
+    }
+    return m;
+  }
 
   union(other: DataFrame): DataFrame { return this.derive(union([this.plan, other.plan])); }
   unionAll(other: DataFrame): DataFrame { return this.union(other); }
@@ -159,7 +201,7 @@ export class DataFrame {
   /** Bernoulli sample with a seeded generator per partition, as Spark's sample(). */
   sample(fraction: number, seed?: number, withReplacement = false): DataFrame {
     if (!(fraction >= 0) || (!withReplacement && fraction > 1)) throw new AnalysisError(`sample(): fraction must be in [0, 1], got ${fraction}`);
-    return this.derive({ kind: 'sample', schema: this.plan.schema, child: this.plan, lower: 0, upper: fraction, seed: seed ?? Math.floor(Math.random() * 2 ** 31), withReplacement });
+    return this.deriveKeepingColumns({ kind: 'sample', schema: this.plan.schema, child: this.plan, lower: 0, upper: fraction, seed: seed ?? Math.floor(Math.random() * 2 ** 31), withReplacement });
   }
 
   /** Disjoint splits that together hold every row once: each keeps the rows whose per-row draw falls in its weight's interval. */
@@ -189,7 +231,7 @@ export class DataFrame {
   }
 
   /** Marks the DataFrame to be kept in memory after the first action computes it. */
-  cache(): DataFrame { return this.derive(this.session.cacheManager.register(this.plan)); }
+  cache(): DataFrame { return this.deriveKeepingColumns(this.session.cacheManager.register(this.plan)); }
   persist(): DataFrame { return this.cache(); }
   unpersist(): DataFrame {
     if (this.plan.kind === 'cached') {

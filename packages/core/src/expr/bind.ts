@@ -17,7 +17,7 @@ import { type Expr, exprName } from './expr.js';
 export function bind(e: Expr, schema: Schema): BoundExpr {
   switch (e.op) {
     case 'col': {
-      const i = schema.resolve(e.name);
+      const i = e.index ?? schema.resolve(e.name);
       return { op: 'ref', index: i, type: schema.fields[i]!.type };
     }
     case 'star':

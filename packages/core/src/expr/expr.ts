@@ -5,8 +5,11 @@ import type { DataType } from '../types/data-type.js';
  * into BoundExpr (column names replaced by positions, every node typed).
  */
 export type Expr =
-  /** `from` ties a reference to one DataFrame (df.col('x')), which disambiguates join conditions. */
-  | { readonly op: 'col'; readonly name: string; readonly from?: number }
+  /**
+   * `from` ties a reference to one DataFrame (df.col('x')); the DataFrame resolves it to the
+   * position `index` of that DataFrame's columns, which disambiguates equal names after a join.
+   */
+  | { readonly op: 'col'; readonly name: string; readonly from?: number; readonly index?: number }
   | { readonly op: 'star' }
   | { readonly op: 'lit'; readonly value: unknown; readonly type?: DataType }
   | { readonly op: 'call'; readonly fn: string; readonly args: readonly Expr[] }

@@ -165,15 +165,15 @@ export function castVec(v: Vec, to: DataType): Vec {
     switch (to.kind) {
       case 'boolean': out[i] = from.kind === 'int64' || from.kind === 'decimal' ? ((x as bigint) !== 0n ? 1 : 0) : num !== 0 ? 1 : 0; break;
       case 'int32':
+        // Spark (non-ANSI) casts as Java does: truncate toward zero, saturate at the bounds, NaN becomes 0.
         if (from.kind === 'timestamp') num = Math.floor(num / 1e6);
-        if (!Number.isFinite(num)) { validity[i] = 0; break; }
-        out[i] = Math.trunc(num) | 0;
+        out[i] = num !== num ? 0 : num >= 2147483647 ? 2147483647 : num <= -2147483648 ? -2147483648 : Math.trunc(num);
         break;
       case 'int64':
         if (from.kind === 'timestamp') { (out as BigInt64Array)[i] = BigInt(Math.floor(num / 1e6)); break; }
         if (from.kind === 'decimal') { (out as BigInt64Array)[i] = (x as bigint) / 10n ** BigInt(scaleOf(from)); break; }
-        if (!Number.isFinite(num)) { validity[i] = 0; break; }
-        (out as BigInt64Array)[i] = from.kind === 'int64' ? (x as bigint) : BigInt(Math.trunc(num));
+        (out as BigInt64Array)[i] = from.kind === 'int64' ? (x as bigint)
+          : num !== num ? 0n : num >= 9223372036854775807 ? 9223372036854775807n : num <= -9223372036854775808 ? -9223372036854775808n : BigInt(Math.trunc(num));
         break;
       case 'float64': out[i] = from.kind === 'timestamp' ? num / 1e6 : num; break;
       case 'decimal': {

@@ -55,7 +55,7 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
     }
     case 'limit': {
       // Sort + limit is a top-k: each partition keeps its best rows, one task merges them.
-      if (p.child.kind === 'sort') {
+      if (p.child.kind === 'sort' && p.limit > 0) {
         const s = p.child;
         const local: PhysicalPlan = { kind: 'sort', schema: s.schema, input: plan(s.child), keys: s.keys, orders: s.orders, limit: p.limit };
         return { kind: 'sort', schema: s.schema, input: single(local), keys: s.keys, orders: s.orders, limit: p.limit };

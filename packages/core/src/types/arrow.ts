@@ -429,7 +429,16 @@ export function arrowTableToBatches(t: arrow.Table): Batch[] {
 
 /** Arrow IPC stream bytes for shuffle blocks and results crossing threads or processes. */
 export function encodeIpc(schema: Schema, batches: readonly Batch[]): Uint8Array {
-  return arrow.tableToIPC(batchesToTable(schema, batches), 'stream');
+  return arrow.tableToIPC(batchesToTable(schema, batches.map((b) => makeBatch(schema, distinctColumns(b.columns), b.numRows))), 'stream');
+}
+
+/** The IPC writer lays out buffers wrongly when one vector appears twice in a batch (select('a', 'a')): give repeats their own arrays. */
+function distinctColumns(columns: readonly Vec[]): Vec[] {
+  const seen = new Set<Vec>();
+  return columns.map((c) => {
+    if (!seen.has(c)) { seen.add(c); return c; }
+    return { ...c, values: c.values.slice(), validity: c.validity ? c.validity.slice() : null, ...(c.offsets ? { offsets: c.offsets.slice() } : {}) };
+  });
 }
 
 /** With `columns`, only those columns are converted: a scan of cached data pays only for what the query reads. */

@@ -142,9 +142,16 @@ export function vecFromValues(type: DataType, xs: readonly unknown[]): Vec {
     return { type, length: n, values: new Uint8Array(0), validity: normalizeValidity(validity), offsets, child: vecFromValues(type.element, flat) };
   }
   const values = allocValues(type, n);
+  const numeric = type.kind === 'int32' || type.kind === 'int64' || type.kind === 'float64' || type.kind === 'decimal';
   for (let i = 0; i < n; i++) {
     const x = xs[i];
     if (x === null || x === undefined) continue;
+    if (numeric && typeof x !== 'number' && typeof x !== 'bigint') {
+      throw new TypeError(`value ${JSON.stringify(String(x))} (row ${i + 1}) is not a number, but the column type is ${typeToString(type)}`);
+    }
+    if (type.kind === 'int32' && (typeof x !== 'number' || !Number.isInteger(x) || x > 2147483647 || x < -2147483648)) {
+      throw new TypeError(`value ${String(x)} (row ${i + 1}) does not fit the column type int`);
+    }
     validity[i] = 1;
     switch (type.kind) {
       case 'boolean': values[i] = x ? 1 : 0; break;

@@ -61,10 +61,10 @@ export function joinUsing(left: LogicalPlan, right: LogicalPlan, using: readonly
  * join(other, condition, how): equalities between one column expression of each side become
  * hash keys; the rest of the condition is evaluated on the joined rows.
  */
-export function joinOn(left: LogicalPlan, leftId: number, right: LogicalPlan, rightId: number, condition: Expr, joinType: JoinType): LogicalPlan {
+export function joinOn(left: LogicalPlan, right: LogicalPlan, condition: Expr, joinType: JoinType, sideOf: ColumnOrigins): LogicalPlan {
   const nl = left.schema.fields.length;
   const combined = new Schema([...left.schema.fields, ...right.schema.fields]);
-  const bound = bindJoinCondition(condition, left, leftId, right, rightId, combined);
+  const bound = bindJoinCondition(condition, left, right, combined, sideOf);
   const conjuncts = splitAnd(bound);
   const leftKeys: BoundExpr[] = [];
   const rightKeys: BoundExpr[] = [];
@@ -124,14 +124,17 @@ function splitAnd(e: BoundExpr): BoundExpr[] {
   return [e];
 }
 
+/** Where the columns of a DataFrame (by id) sit in the combined left ++ right columns of a join. */
+export type ColumnOrigins = (dataFrameId: number) => { readonly start: number; readonly end: number } | undefined;
+
 /** Binds a join condition over left ++ right; `df.col(name)` references pick their side, bare names must be unambiguous. */
-function bindJoinCondition(condition: Expr, left: LogicalPlan, leftId: number, right: LogicalPlan, rightId: number, combined: Schema): BoundExpr {
+function bindJoinCondition(condition: Expr, left: LogicalPlan, right: LogicalPlan, combined: Schema, sideOf: ColumnOrigins): BoundExpr {
   const nl = left.schema.fields.length;
   const rename = (e: Expr): Expr => {
     if (e.op === 'col') {
       let index: number;
-      if (e.from === leftId) index = left.schema.resolve(e.name);
-      else if (e.from === rightId) index = nl + right.schema.resolve(e.name);
+      const origin = e.from === undefined ? undefined : sideOf(e.from);
+      if (origin) index = indexInRange(combined, e.name, origin.start, origin.end);
       else {
         const inLeft = left.schema.indexOf(e.name);
         const inRight = right.schema.indexOf(e.name);
@@ -159,4 +162,10 @@ function mapChildren(e: Expr, f: (e: Expr) => Expr): Expr {
     case 'case': return { ...e, branches: e.branches.map(([c, v]) => [f(c), f(v)] as const), otherwise: e.otherwise ? f(e.otherwise) : null };
     default: return e;
   }
+}
+
+/** The position of column `name` among columns [start, end) of a schema, as df.col(name) means it. */
+export function indexInRange(schema: Schema, name: string, start: number, end: number): number {
+  const slice = new Schema(schema.fields.slice(start, end));
+  return start + slice.resolve(name);
 }

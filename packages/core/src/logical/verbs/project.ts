@@ -10,8 +10,9 @@ import { extractWindows } from './window.js';
 export function project(child: LogicalPlan, exprs: readonly Expr[]): LogicalPlan {
   const expanded = exprs.flatMap((e) => (e.op === 'star' ? child.schema.names.map((name) => ({ op: 'col', name }) as Expr) : [e]));
   if (expanded.some((e) => containsOp(e, 'agg') && !containsOp(e, 'window'))) {
-    if (expanded.some((e) => !containsOp(e, 'agg'))) {
-      const plain = expanded.find((e) => !containsOp(e, 'agg'))!;
+    // Beside aggregates, only constants may appear: they have one value for the one output row.
+    const plain = expanded.find((e) => !containsOp(e, 'agg') && containsOp(e, 'col'));
+    if (plain) {
       throw new AnalysisError(`Column '${exprName(plain)}' is neither aggregated nor grouped: use groupBy('${exprName(plain)}') or an aggregate function`);
     }
     return aggregate(child, [], expanded);
@@ -29,7 +30,7 @@ export function project(child: LogicalPlan, exprs: readonly Expr[]): LogicalPlan
 }
 
 function nullableOf(e: Expr, schema: Schema): boolean {
-  if (e.op === 'col') return schema.field(e.name).nullable;
+  if (e.op === 'col') return schema.fields[e.index ?? schema.resolve(e.name)]!.nullable;
   if (e.op === 'lit') return e.value === null;
   return true;
 }
