@@ -23,12 +23,15 @@ export class CacheManager {
   private next = 1;
   readonly materialized = new Map<number, string[][]>();
 
+  constructor(private readonly store: BlockStore) {}
+
   register(plan: LogicalPlan): LogicalPlan {
     if (plan.kind === 'cached') return plan;
     return { kind: 'cached', schema: plan.schema, cacheId: this.next++, child: plan, columns: plan.schema.fields.map((_, i) => i) };
   }
 
   drop(cacheId: number): void {
+    for (const id of this.materialized.get(cacheId)?.flat() ?? []) this.store.delete(id);
     this.materialized.delete(cacheId);
   }
 }
@@ -67,8 +70,8 @@ function parseMaster(url: string): number {
 export class Session {
   static active: Session | undefined;
   stopped = false;
-  readonly cacheManager = new CacheManager();
   private readonly store = new BlockStore();
+  readonly cacheManager = new CacheManager(this.store);
   private readonly executor: LocalExecutor;
   private localCounter = 0;
 
@@ -128,13 +131,18 @@ export class Session {
   }
 
   async executePartitions(plan: LogicalPlan): Promise<Batch[][]> {
-    if (this.stopped) throw new AnalysisError('This session was stopped; create a new one with Session.builder().getOrCreate()');
-    await this.materializeCaches(plan);
-    const stages = cutStages(planPhysical(optimize(plan), this.plannerContext()));
-    const { jobId, partitions } = await this.executor.runJob(stages);
+    const { jobId, partitions } = await this.runToBlocks(plan);
     const result = partitions.map((ids) => ids.flatMap((id) => decodeIpc(this.store.get(id)).batches));
     this.store.dropPrefix(`${jobId}/`);
     return result;
+  }
+
+  /** Runs the plan's job; its last stage's blocks stay in the store, one list per partition. */
+  private async runToBlocks(plan: LogicalPlan): Promise<{ jobId: string; partitions: string[][] }> {
+    if (this.stopped) throw new AnalysisError('This session was stopped; create a new one with Session.builder().getOrCreate()');
+    await this.materializeCaches(plan);
+    const stages = cutStages(planPhysical(optimize(plan), this.plannerContext()));
+    return this.executor.runJob(stages);
   }
 
   /** Computes each cached plan the first time an action needs it, and keeps its partitions as blocks. */
@@ -149,10 +157,17 @@ export class Session {
     };
     walk(plan);
     for (const c of pending) {
-      const computed = await this.executePartitions(c.child);
+      const { jobId, partitions } = await this.runToBlocks(c.child);
+      if (partitions.length >= this.slots) {
+        // The job's result blocks become the cache as they are: no decoding or copying on the driver.
+        this.store.dropPrefix(`${jobId}/`, new Set(partitions.flat()));
+        this.cacheManager.materialized.set(c.cacheId, partitions);
+        continue;
+      }
       // A file with one big row group would otherwise be cached as one partition and read by one thread.
-      const parts = computed.length < this.slots ? splitEvenly(computed.flat(), this.slots) : computed;
-      const ids = parts.map((batches, i) => {
+      const rows = partitions.flat().flatMap((id) => decodeIpc(this.store.get(id)).batches);
+      this.store.dropPrefix(`${jobId}/`);
+      const ids = splitEvenly(rows, this.slots).map((batches, i) => {
         const id = `cache${c.cacheId}/p${i}`;
         this.store.put(id, encodeIpc(c.schema, batches));
         return [id];

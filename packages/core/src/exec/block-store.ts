@@ -23,9 +23,13 @@ export class BlockStore {
     return b;
   }
 
-  /** Frees every block whose id starts with `prefix` (a finished job, an unpersisted cache). */
-  dropPrefix(prefix: string): void {
-    for (const id of this.blocks.keys()) if (id.startsWith(prefix)) this.blocks.delete(id);
+  delete(id: string): void {
+    this.blocks.delete(id);
+  }
+
+  /** Frees every block whose id starts with `prefix` (a finished job, an unpersisted cache), except those in `keep`. */
+  dropPrefix(prefix: string, keep: ReadonlySet<string> = new Set()): void {
+    for (const id of this.blocks.keys()) if (id.startsWith(prefix) && !keep.has(id)) this.blocks.delete(id);
   }
 
   get size(): number {

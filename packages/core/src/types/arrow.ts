@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { InputError } from '../errors.js';
-import { type Batch, makeBatch } from './batch.js';
+import { type Batch, concatBatches, makeBatch } from './batch.js';
 import {
   BooleanType, DateType, DecimalType, Float64Type, Int32Type, Int64Type, ListType, NullType, TimestampType, Utf8Type,
   type DataType,
@@ -428,8 +428,15 @@ export function arrowTableToBatches(t: arrow.Table): Batch[] {
 // IPC
 
 /** Arrow IPC stream bytes for shuffle blocks and results crossing threads or processes. */
+/**
+ * A block is written as one record batch: its string columns then carry one dictionary, which
+ * readers map once per block rather than once per batch (per-batch dictionaries arrive as
+ * growing delta dictionaries, and mapping them batch by batch costs O(batches x distinct values)).
+ */
 export function encodeIpc(schema: Schema, batches: readonly Batch[]): Uint8Array {
-  return arrow.tableToIPC(batchesToTable(schema, batches.map((b) => makeBatch(schema, distinctColumns(b.columns), b.numRows))), 'stream');
+  const whole = concatBatches(schema, batches);
+  const parts = whole.numRows > 0 ? [makeBatch(schema, distinctColumns(whole.columns), whole.numRows)] : [];
+  return arrow.tableToIPC(batchesToTable(schema, parts), 'stream');
 }
 
 /** The IPC writer lays out buffers wrongly when one vector appears twice in a batch (select('a', 'a')): give repeats their own arrays. */
