@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { ExecutionError } from '../errors.js';
+import { type SortKey, sortIndices } from '../kernels/sort.js';
+import { concatBatches, takeBatch } from '../types/batch.js';
+import { decodeIpc, encodeIpc } from '../types/arrow.js';
 import { physicalChildren } from '../physical/plan.js';
 import { type TaskSpec, encodeTask } from '../physical/proto-codec.js';
 import type { Stage } from '../physical/stages.js';
@@ -38,15 +41,22 @@ export class LocalExecutor {
     const outputs = new Map<number, { blockId: string; reducePartition: number }[]>();
     for (const stage of stages) {
       const inputs = new Map(stage.dependsOn.map((s) => [s, outputs.get(s)!]));
-      const results = await Promise.all(
-        Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs })),
-      );
-      const written: { blockId: string; reducePartition: number }[] = [];
-      for (const r of results) {
-        for (const o of r.outputs) {
-          this.store.put(o.blockId, o.bytes);
-          written.push({ blockId: o.blockId, reducePartition: o.reducePartition });
-        }
+      const results = await this.runStage(jobId, stage, inputs);
+      const written = this.keep(results);
+      const out = stage.output;
+      if (out.kind === 'range' && !out.bounds) {
+        // The stage ran as the sampling pass; now that the key ranges are known, split its output by them.
+        const bounds = rangeBounds(results.flatMap((r) => (r.keySample ? [r.keySample] : [])), out.orders, out.numPartitions);
+        const split: Stage = {
+          id: stage.id,
+          plan: { kind: 'block_scan', schema: stage.plan.schema, partitions: written.map((b) => [b.blockId]), columns: null },
+          output: { ...out, bounds },
+          numTasks: written.length,
+          outputPartitions: out.numPartitions,
+          dependsOn: [],
+        };
+        outputs.set(stage.id, this.keep(await this.runStage(`${jobId}/range`, split, new Map())));
+        continue;
       }
       outputs.set(stage.id, written);
     }
@@ -54,6 +64,18 @@ export class LocalExecutor {
     const finalBlocks = outputs.get(last.id)!;
     // The last stage writes one block per task, in partition order.
     return { jobId, partitions: finalBlocks.map((b) => [b.blockId]) };
+  }
+
+  private runStage(jobId: string, stage: Stage, inputs: TaskSpec['inputs']): Promise<WorkerTaskResponse[]> {
+    return Promise.all(Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs })));
+  }
+
+  /** Stores the blocks tasks wrote and lists them for the stages that read them. */
+  private keep(results: readonly WorkerTaskResponse[]): { blockId: string; reducePartition: number }[] {
+    return results.flatMap((r) => r.outputs.map((o) => {
+      this.store.put(o.blockId, o.bytes);
+      return { blockId: o.blockId, reducePartition: o.reducePartition };
+    }));
   }
 
   private async runWithRetries(spec: TaskSpec): Promise<WorkerTaskResponse> {
@@ -100,4 +122,15 @@ function blockScanIds(stage: Stage): string[][] {
   };
   walk(stage.plan);
   return out;
+}
+
+/** Boundary key rows that cut the pooled samples into `n` ranges of equal size, as Arrow IPC. */
+function rangeBounds(samples: readonly Uint8Array[], orders: readonly SortKey[], n: number): Uint8Array {
+  const decoded = samples.map((s) => decodeIpc(s));
+  const schema = decoded[0]!.schema;
+  const all = concatBatches(schema, decoded.flatMap((d) => d.batches));
+  const order = sortIndices(all.columns, orders);
+  const picks: number[] = [];
+  for (let i = 1; i < n && all.numRows > 0; i++) picks.push(order[Math.min(all.numRows - 1, Math.floor((i * all.numRows) / n))]!);
+  return encodeIpc(schema, [takeBatch(all, Int32Array.from(picks))]);
 }

@@ -1,7 +1,9 @@
 import { evaluate } from '../kernels/evaluate.js';
-import { hashPartitionIds, splitByPartition } from '../kernels/partition.js';
+import { hashPartitionIds, rangePartitionIds, splitByPartition } from '../kernels/partition.js';
+import type { BoundExpr } from '../expr/bound.js';
+import { Schema, field } from '../types/schema.js';
 import type { DecodedTask } from '../physical/proto-codec.js';
-import { type Batch, takeBatch } from '../types/batch.js';
+import { type Batch, makeBatch, takeBatch } from '../types/batch.js';
 import { decodeIpc, encodeIpc } from '../types/arrow.js';
 import { type TaskInputs, execute } from './operators.js';
 
@@ -12,6 +14,15 @@ export interface OutputBlock {
   readonly bytes: Uint8Array;
 }
 
+export interface TaskOutput {
+  readonly blocks: OutputBlock[];
+  /** For a range exchange's sampling pass: evenly spaced rows of the evaluated sort keys (Arrow IPC). */
+  readonly keySample: Uint8Array | null;
+}
+
+/** Rows of sort keys each map task contributes per output partition when range bounds are chosen. */
+const SAMPLE_ROWS_PER_PARTITION = 100;
+
 /** Fetches block bytes by id: from the driver's memory locally, over the shuffle service on a cluster. */
 export type BlockFetcher = (ids: readonly string[]) => Promise<Uint8Array[]>;
 
@@ -19,7 +30,7 @@ export const blockId = (jobId: string, stageId: number, mapPartition: number, re
   `${jobId}/s${stageId}/m${mapPartition}/r${reducePartition}`;
 
 /** Runs one task: its fragment over one partition, its output split by the stage's partitioning into Arrow IPC blocks. */
-export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<OutputBlock[]> {
+export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<TaskOutput> {
   const decodeAll = async (ids: readonly string[], columns: readonly number[] | null = null): Promise<Batch[]> =>
     (await fetch(ids)).flatMap((bytes) => decodeIpc(bytes, columns ?? undefined).batches);
   const io: TaskInputs = {
@@ -38,6 +49,11 @@ export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<O
     if (out.kind === 'hash') {
       const ids = hashPartitionIds(out.keys.map((k) => evaluate(k, b)), b.numRows, n);
       splitByPartition(ids, n).forEach((rows, r) => { if (rows.length) parts[r]!.push(takeBatch(b, rows)); });
+    } else if (out.kind === 'range' && out.bounds) {
+      const bounds = decodeIpc(out.bounds).batches[0];
+      const keys = out.keys.map((k) => evaluate(k, b));
+      const ids = bounds ? rangePartitionIds(keys, b.numRows, bounds.columns, out.orders) : new Int32Array(b.numRows);
+      splitByPartition(ids, n).forEach((rows, r) => { if (rows.length) parts[r]!.push(takeBatch(b, rows)); });
     } else if (out.kind === 'round_robin') {
       const ids = new Int32Array(b.numRows);
       for (let i = 0; i < ids.length; i++) ids[i] = (roundRobin + i) % n;
@@ -47,10 +63,34 @@ export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<O
       parts[0]!.push(b);
     }
   }
-  return parts.map((batches, r) => ({
+  const blocks = parts.map((batches, r) => ({
     blockId: blockId(task.jobId, task.stageId, task.partition, r),
     reducePartition: r,
     rows: batches.reduce((s, b) => s + b.numRows, 0),
     bytes: encodeIpc(task.plan.schema, batches),
   }));
+  const out = task.output;
+  const keySample = out.kind === 'range' && !out.bounds ? sampleKeys(parts[0]!, out.keys, out.numPartitions * SAMPLE_ROWS_PER_PARTITION) : null;
+  return { blocks, keySample };
 }
+
+/** Evenly spaced rows of the evaluated keys, so the driver can cut the key space into ranges of similar size. */
+function sampleKeys(batches: readonly Batch[], keys: readonly BoundExpr[], want: number): Uint8Array {
+  const total = batches.reduce((s, b) => s + b.numRows, 0);
+  const step = Math.max(1, total / want);
+  const sampled: Batch[] = [];
+  let next = 0;
+  let offset = 0;
+  for (const b of batches) {
+    const rows: number[] = [];
+    for (; next < offset + b.numRows; next += step) rows.push(Math.floor(next) - offset);
+    offset += b.numRows;
+    if (rows.length === 0) continue;
+    const picked = takeBatch(b, Int32Array.from(rows));
+    const cols = keys.map((k) => evaluate(k, picked));
+    sampled.push(makeBatch(keySchema(keys), cols, rows.length));
+  }
+  return encodeIpc(keySchema(keys), sampled);
+}
+
+const keySchema = (keys: readonly BoundExpr[]): Schema => new Schema(keys.map((k, i) => field(`k${i}`, k.type)));

@@ -11,6 +11,8 @@ export type Partitioning =
   | { readonly kind: 'single' }
   | { readonly kind: 'hash'; readonly numPartitions: number; readonly keys: readonly BoundExpr[] }
   | { readonly kind: 'round_robin'; readonly numPartitions: number }
+  /** Sorted ranges of the keys; `bounds` (Arrow IPC of the boundary key rows) is computed from a sample when the input stage has run. */
+  | { readonly kind: 'range'; readonly numPartitions: number; readonly keys: readonly BoundExpr[]; readonly orders: readonly SortOrder[]; readonly bounds: Uint8Array | null }
   | { readonly kind: 'broadcast' }
   | { readonly kind: 'none' };
 
@@ -54,7 +56,7 @@ export function numPartitions(p: PhysicalPlan): number {
 export function exchangePartitions(p: Partitioning, inputPartitions: number): number {
   switch (p.kind) {
     case 'single': case 'broadcast': return 1;
-    case 'hash': case 'round_robin': return p.numPartitions;
+    case 'hash': case 'round_robin': case 'range': return p.numPartitions;
     case 'none': return inputPartitions;
   }
 }

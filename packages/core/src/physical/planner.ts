@@ -4,7 +4,7 @@ import { fileFormat } from '../io/index.js';
 import { aggregateStateFields } from '../kernels/aggregate/index.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { Schema, field } from '../types/schema.js';
-import type { PhysicalPlan } from './plan.js';
+import { type PhysicalPlan, numPartitions } from './plan.js';
 
 export interface PlannerContext {
   /** Partitions after a hash exchange (Spark's spark.sql.shuffle.partitions). */
@@ -50,8 +50,13 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
       return { kind: 'hash_aggregate', schema: p.schema, input: exchange, mode: 'final', groupExprs: keyRefs, aggregates: p.aggregates, argTypes };
     }
     case 'sort': {
+      // As Spark: rows are range-partitioned on the sort keys, each partition sorted on its own, and
+      // the partitions read in order are the sorted result.
       const input = plan(p.child);
-      return { kind: 'sort', schema: p.schema, input: single(input), keys: p.keys, orders: p.orders, limit: 0 };
+      const exchanged: PhysicalPlan = numPartitions(input) > 1
+        ? { kind: 'exchange', schema: input.schema, input, partitioning: { kind: 'range', numPartitions: ctx.shufflePartitions, keys: p.keys, orders: p.orders, bounds: null } }
+        : input;
+      return { kind: 'sort', schema: p.schema, input: exchanged, keys: p.keys, orders: p.orders, limit: 0 };
     }
     case 'limit': {
       // Sort + limit is a top-k: each partition keeps its best rows, one task merges them.

@@ -214,6 +214,12 @@ export function partitioningToProto(p: Partitioning): Obj {
   const o: Obj = { kind: PARTITIONING.indexOf(p.kind) };
   if (p.kind === 'hash') { o.numPartitions = p.numPartitions; o.keys = p.keys.map(exprToProto); }
   if (p.kind === 'round_robin') o.numPartitions = p.numPartitions;
+  if (p.kind === 'range') {
+    o.numPartitions = p.numPartitions;
+    o.keys = p.keys.map(exprToProto);
+    o.orders = ordersToProto(p.orders);
+    if (p.bounds) o.rangeBounds = p.bounds;
+  }
   return o;
 }
 
@@ -222,7 +228,10 @@ export function partitioningFromProto(o: Obj): Partitioning {
   switch (kind) {
     case 'hash': return { kind, numPartitions: o.numPartitions as number, keys: ((o.keys as Obj[]) ?? []).map(exprFromProto) };
     case 'round_robin': return { kind, numPartitions: o.numPartitions as number };
-    case 'range': throw new Error('Range partitioning is not planned by this version');
+    case 'range': {
+      const bounds = o.rangeBounds as Uint8Array | undefined;
+      return { kind, numPartitions: o.numPartitions as number, keys: ((o.keys as Obj[]) ?? []).map(exprFromProto), orders: ordersFromProto(o.orders as Obj[]), bounds: bounds && bounds.length ? bounds : null };
+    }
     default: return { kind };
   }
 }
@@ -267,7 +276,8 @@ export function decodeTask(bytes: Uint8Array): DecodedTask {
   for (const i of (o.inputs as Obj[]) ?? []) {
     inputs.set((i.stageId as number) ?? 0, ((i.blocks as Obj[]) ?? []).map((b) => ({ blockId: b.blockId as string, reducePartition: (b.reducePartition as number) ?? 0 })));
   }
-  const outputPartitions = output.kind === 'hash' || output.kind === 'round_robin' ? output.numPartitions : 1;
+  // A range output without bounds is the sampling pass: everything goes to one block.
+  const outputPartitions = output.kind === 'hash' || output.kind === 'round_robin' || (output.kind === 'range' && output.bounds) ? output.numPartitions : 1;
   return { jobId: o.jobId as string, stageId: (o.stageId as number) ?? 0, partition: (o.partition as number) ?? 0, plan, output, outputPartitions, inputs };
 }
 
