@@ -27,6 +27,8 @@ export function createKeyEncoder(type: DataType): KeyEncoder {
 }
 
 const EMPTY = -1;
+/** Widest key range (max - min) that gets a direct-indexed table per batch. */
+const DIRECT_RANGE_LIMIT = 1 << 20;
 const HASH_MULTIPLIER = 0x9e3779b1;
 
 /** Finalizer from MurmurHash3: spreads every input bit over the output so masking low bits is safe. */
@@ -110,24 +112,45 @@ class Int32KeyEncoder extends HashedKeyEncoder {
   encode(v: Vec, numRows: number, out: Int32Array): void {
     const values = v.values instanceof Int32Array ? v.values : Int32Array.from(v.values as Uint8Array);
     const validity = v.validity;
+    let min = 2147483647;
+    let max = -2147483648;
+    for (let i = 0; i < numRows; i++) {
+      const x = values[i]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    // Keys in a narrow range (the usual case: codes, small ids) go through a direct-indexed
+    // table for this batch, so the hash table is consulted once per distinct value, not per row.
+    if (numRows > 0 && max - min < DIRECT_RANGE_LIMIT && max - min < numRows * 4) {
+      const direct = new Int32Array(max - min + 1).fill(-1);
+      for (let i = 0; i < numRows; i++) {
+        if (validity !== null && validity[i] === 0) { out[i] = this.takeNullId(); continue; }
+        const j = values[i]! - min;
+        let id = direct[j]!;
+        if (id < 0) { id = this.idOf(values[i]!); direct[j] = id; }
+        out[i] = id;
+      }
+      return;
+    }
     for (let i = 0; i < numRows; i++) {
       if (validity !== null && validity[i] === 0) { out[i] = this.takeNullId(); continue; }
-      const x = values[i]!;
-      let s = mix32(x) & this.mask;
-      let id: number;
-      for (;;) {
-        const slot = this.slots[s]!;
-        if (slot === 0) {
-          id = this.newId();
-          this.keys[id] = x;
-          this.slots[s] = id + 1;
-          this.growIfNeeded();
-          break;
-        }
-        if (this.keys[slot - 1] === x) { id = slot - 1; break; }
-        s = (s + 1) & this.mask;
+      out[i] = this.idOf(values[i]!);
+    }
+  }
+
+  private idOf(x: number): number {
+    let s = mix32(x) & this.mask;
+    for (;;) {
+      const slot = this.slots[s]!;
+      if (slot === 0) {
+        const id = this.newId();
+        this.keys[id] = x;
+        this.slots[s] = id + 1;
+        this.growIfNeeded();
+        return id;
       }
-      out[i] = id;
+      if (this.keys[slot - 1] === x) return slot - 1;
+      s = (s + 1) & this.mask;
     }
   }
 
