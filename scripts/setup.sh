@@ -80,12 +80,23 @@ build() {
   pnpm build
 }
 
+python_key() {
+  ls python/requirements.txt | hash_of "$(python3 --version 2>&1)" "$([[ -x .venv/bin/python ]] && echo venv)"
+}
+python_env() {
+  # The venv provides libxgboost (the xgboost-cpu wheel ships lib/libxgboost.so) and the Python references.
+  command -v python3 >/dev/null || die "python3 is needed for the project venv (libxgboost)"
+  [[ -x .venv/bin/python ]] || python3 -m venv .venv || die "python3 -m venv .venv"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r python/requirements.txt
+}
+
 main() {
   [[ -n $PNPM_VERSION ]] || die "package.json has no \"packageManager\": \"pnpm@<version>\""
   step tools tools_step_key tools
   TOOLS_VERSIONS=$(tools_key)
   say "using $TOOLS_VERSIONS"
   step deps deps_key deps
+  step python python_key python_env
   step build build_key build
   say "done"
 }
