@@ -90,6 +90,32 @@ python_env() {
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r python/requirements.txt
 }
 
+# The libxgboost binding (packages/ml/native), built by node-gyp against the headers of the Node in .tools.
+NATIVE_DIR=packages/ml/native
+NATIVE_OUT=$NATIVE_DIR/build/Release/quiver_xgboost.node
+native_key() {
+  files_under "$NATIVE_DIR/binding.gyp" "$NATIVE_DIR/src" | hash_of "$TOOLS_VERSIONS" "$(deps_key)" \
+    "$([[ -f $NATIVE_OUT ]] && echo built)"
+}
+# The node package of .tools normally keeps its platform package (binary + include/node) beside it;
+# when that copy is gone, the same package is fetched once more just for its headers.
+node_headers_dir() {
+  local pkg
+  pkg=node-$(node -p 'process.platform + "-" + process.arch')
+  for dir in "$TOOLS/node_modules/node/node_modules/$pkg" "$TOOLS/node-headers/node_modules/$pkg"; do
+    [[ -f $dir/include/node/common.gypi ]] && { echo "$dir"; return; }
+  done
+  npm install --prefix "$TOOLS/node-headers" --no-save --no-fund --no-audit --loglevel=error \
+    "$pkg@$(node -p 'process.versions.node')" >&2 || return 1
+  [[ -f $TOOLS/node-headers/node_modules/$pkg/include/node/common.gypi ]] || return 1
+  echo "$TOOLS/node-headers/node_modules/$pkg"
+}
+native() {
+  local headers
+  headers=$(node_headers_dir) || die "cannot find or fetch the Node $(node --version) headers for the addon build"
+  (cd "$NATIVE_DIR" && ../node_modules/.bin/node-gyp rebuild --nodedir="$headers" --loglevel=warn)
+}
+
 main() {
   [[ -n $PNPM_VERSION ]] || die "package.json has no \"packageManager\": \"pnpm@<version>\""
   step tools tools_step_key tools
@@ -97,6 +123,7 @@ main() {
   say "using $TOOLS_VERSIONS"
   step deps deps_key deps
   step python python_key python_env
+  step native native_key native
   step build build_key build
   say "done"
 }
