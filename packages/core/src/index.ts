@@ -9,3 +9,10 @@ export { DataFrameWriter } from './api/writer.js';
 export * from './types/data-type.js';
 export { Schema, field, type Field } from './types/schema.js';
 export { AnalysisError, InputError, ExecutionError } from './errors.js';
+export { SparseVector, denseVectorString } from './types/vector.js';
+export { type Vec, getValue, vecFromValues } from './types/vec.js';
+export { type Batch, makeBatch } from './types/batch.js';
+export {
+  PartitionData, type PartitionContext, type PartitionFunction, type MapPartitionFunction,
+  type PartitionFunctionOptions, type MapPartitionsOptions,
+} from './exec/partition-function.js';

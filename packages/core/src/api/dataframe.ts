@@ -19,6 +19,7 @@ import { DataFrameNaFunctions } from './na.js';
 import { formatShow } from './show.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
+import type { MapPartitionsOptions, PartitionFunctionOptions } from '../exec/partition-function.js';
 
 let nextId = 1;
 
@@ -283,4 +284,20 @@ export class DataFrame {
   }
 
   get write(): DataFrameWriter { return new DataFrameWriter(this); }
+
+  // ---- partition functions (for library code such as @quiver/ml; see exec/partition-function.ts) ----
+
+  /** Runs `module`'s export `fn` once per partition (after caches and upstream stages); its bytes, in partition order. */
+  async runPartitions(opts: PartitionFunctionOptions): Promise<Uint8Array[]> {
+    return this.session.runPartitions(this.plan, opts);
+  }
+
+  /**
+   * Runs `fn` once per partition and returns this DataFrame with the columns it computes (outputSchema) appended,
+   * a same-named column replaced. It runs at once; the result is held like a cache (unpersist() frees it).
+   */
+  async mapPartitionsWith(opts: MapPartitionsOptions): Promise<DataFrame> {
+    for (const f of opts.outputSchema.fields) if (!f.name) throw new AnalysisError('mapPartitionsWith(): every output column needs a name');
+    return this.derive(await this.session.mapPartitions(this.plan, opts));
+  }
 }

@@ -15,6 +15,11 @@ import { parseSchemaString } from '../types/schema-string.js';
 import { inferType, vecFromValues } from '../types/vec.js';
 import { DataFrame, type Row } from './dataframe.js';
 import { DataFrameReader } from './reader.js';
+import { createHash } from 'node:crypto';
+import { PlanNode } from '@quiver/proto';
+import type { MapPartitionsOptions, PartitionFunctionOptions } from '../exec/partition-function.js';
+import { mapColumnsSchema } from '../exec/task.js';
+import { planToProto } from '../physical/proto-codec.js';
 
 const DEFAULT_BROADCAST_THRESHOLD = 10 * 1024 * 1024;
 
@@ -143,6 +148,38 @@ export class Session {
     await this.materializeCaches(plan);
     const stages = cutStages(planPhysical(optimize(plan), this.plannerContext()));
     return this.executor.runJob(stages);
+  }
+
+  /** DataFrame.runPartitions: the function's result bytes, one per partition of the plan, in partition order. */
+  async runPartitions(plan: LogicalPlan, opts: PartitionFunctionOptions): Promise<Uint8Array[]> {
+    const { jobId, results } = await this.runFunctionJob(plan, opts, null);
+    this.store.dropPrefix(`${jobId}/`);
+    return results!;
+  }
+
+  /** DataFrame.mapPartitionsWith: runs now, and the written blocks become a cached plan (unpersist() frees them). */
+  async mapPartitions(plan: LogicalPlan, opts: MapPartitionsOptions): Promise<LogicalPlan> {
+    const { jobId, partitions } = await this.runFunctionJob(plan, opts, opts.outputSchema);
+    const schema = mapColumnsSchema(plan.schema, opts.outputSchema);
+    const cached = this.cacheManager.register({ kind: 'local', schema, batches: [] });
+    if (cached.kind !== 'cached') throw new Error('unreachable: register() returns a cached plan');
+    this.store.dropPrefix(`${jobId}/`, new Set(partitions.flat()));
+    this.cacheManager.materialized.set(cached.cacheId, partitions);
+    return cached;
+  }
+
+  private async runFunctionJob(plan: LogicalPlan, opts: PartitionFunctionOptions, outputSchema: Schema | null) {
+    if (this.stopped) throw new AnalysisError('This session was stopped; create a new one with Session.builder().getOrCreate()');
+    if (!opts || typeof opts.module !== 'string' || typeof opts.fn !== 'string') throw new AnalysisError('A partition function needs { module, fn } strings');
+    await this.materializeCaches(plan);
+    const stages = cutStages(planPhysical(optimize(plan), this.plannerContext()));
+    const last = stages[stages.length - 1]!;
+    // The last stage's plan (block ids included) identifies its input rows: workers may memoize per key.
+    const cacheKey = createHash('sha1').update(PlanNode.encode(PlanNode.fromObject(planToProto(last.plan))).finish()).digest('hex');
+    return this.executor.runJob(stages, {
+      module: opts.module, fn: opts.fn, args: opts.args ?? new Uint8Array(0), barrier: opts.barrier ?? false,
+      mode: outputSchema ? 'map_columns' : 'result', outputSchema, cacheKey,
+    });
   }
 
   /** Computes each cached plan the first time an action needs it, and keeps its partitions as blocks. */

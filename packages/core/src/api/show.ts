@@ -2,6 +2,7 @@ import { formatDouble } from '../kernels/cast.js';
 import { formatDate, formatTimestamp } from '../kernels/datetime.js';
 import type { Batch } from '../types/batch.js';
 import type { Schema } from '../types/schema.js';
+import { denseVectorString } from '../types/vector.js';
 import { type Vec, getValue, isNull } from '../types/vec.js';
 
 /** Spark's show() layout: a boxed table, cells right-aligned and truncated to 20 characters. */
@@ -35,6 +36,7 @@ function cellText(v: Vec, i: number): string {
     case 'date': return formatDate(v.values[i] as number);
     case 'timestamp': return formatTimestamp(v.values[i] as number);
     case 'list': return '[' + (getValue(v, i) as unknown[]).map((x) => (x === null ? 'NULL' : String(x))).join(', ') + ']';
+    case 'vector': { const x = getValue(v, i); return x instanceof Float64Array ? denseVectorString(x) : String(x); }
     default: return String(getValue(v, i));
   }
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { ExecutionError } from '../errors.js';
+import { AnalysisError, ExecutionError } from '../errors.js';
+import type { TaskFunction } from './partition-function.js';
 import { type SortKey, sortIndices } from '../kernels/sort.js';
 import { concatBatches, takeBatch } from '../types/batch.js';
 import { decodeIpc, encodeIpc } from '../types/arrow.js';
@@ -35,13 +36,21 @@ export class LocalExecutor {
     return availableParallelism();
   }
 
-  /** Runs the stages of one job; returns the block ids of the last stage, one list per partition. */
-  async runJob(stages: readonly Stage[]): Promise<{ jobId: string; partitions: string[][] }> {
+  /**
+   * Runs the stages of one job; returns the block ids of the last stage, one list per partition. With `fn`, the
+   * last stage's tasks run that partition function: RESULT mode returns its bytes per partition in `results`.
+   */
+  async runJob(stages: readonly Stage[], fn?: TaskFunction): Promise<{ jobId: string; partitions: string[][]; results?: Uint8Array[] }> {
     const jobId = `job${++this.jobCounter}`;
     const outputs = new Map<number, { blockId: string; reducePartition: number }[]>();
+    const last = stages[stages.length - 1]!;
+    if (fn?.barrier && last.numTasks > this.slots) {
+      throw new AnalysisError(`A barrier partition function needs all ${last.numTasks} partitions to run at once, but this session has ${this.slots} task slots; use local[${last.numTasks}] or repartition(${this.slots})`);
+    }
     for (const stage of stages) {
       const inputs = new Map(stage.dependsOn.map((s) => [s, outputs.get(s)!]));
-      const results = await this.runStage(jobId, stage, inputs);
+      const results = await this.runStage(jobId, stage, inputs, stage === last ? fn : undefined);
+      if (stage === last && fn?.mode === 'result') return { jobId, partitions: [], results: results.map((r) => r.functionResult ?? new Uint8Array(0)) };
       const written = this.keep(results);
       const out = stage.output;
       if (out.kind === 'range' && !out.bounds) {
@@ -60,14 +69,13 @@ export class LocalExecutor {
       }
       outputs.set(stage.id, written);
     }
-    const last = stages[stages.length - 1]!;
     const finalBlocks = outputs.get(last.id)!;
     // The last stage writes one block per task, in partition order.
     return { jobId, partitions: finalBlocks.map((b) => [b.blockId]) };
   }
 
-  private runStage(jobId: string, stage: Stage, inputs: TaskSpec['inputs']): Promise<WorkerTaskResponse[]> {
-    return Promise.all(Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs })));
+  private runStage(jobId: string, stage: Stage, inputs: TaskSpec['inputs'], fn?: TaskFunction): Promise<WorkerTaskResponse[]> {
+    return Promise.all(Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs, ...(fn ? { fn } : {}) })));
   }
 
   /** Stores the blocks tasks wrote and lists them for the stages that read them. */

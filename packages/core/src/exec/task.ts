@@ -6,6 +6,8 @@ import type { DecodedTask } from '../physical/proto-codec.js';
 import { type Batch, makeBatch, takeBatch } from '../types/batch.js';
 import { decodeIpc, encodeIpc } from '../types/arrow.js';
 import { type TaskInputs, execute } from './operators.js';
+import { PartitionData, type PartitionContext, type TaskFunction, loadPartitionFunction } from './partition-function.js';
+import type { Vec } from '../types/vec.js';
 
 export interface OutputBlock {
   readonly blockId: string;
@@ -18,6 +20,8 @@ export interface TaskOutput {
   readonly blocks: OutputBlock[];
   /** For a range exchange's sampling pass: evenly spaced rows of the evaluated sort keys (Arrow IPC). */
   readonly keySample: Uint8Array | null;
+  /** A RESULT-mode partition function's bytes. */
+  readonly functionResult?: Uint8Array;
 }
 
 /** Rows of sort keys each map task contributes per output partition when range bounds are chosen. */
@@ -40,6 +44,7 @@ export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<T
     },
     blocks: decodeAll,
   };
+  if (task.fn) return runPartitionFunction(task, task.fn, execute(task.plan, task.partition, io));
   const n = task.outputPartitions;
   const parts: Batch[][] = Array.from({ length: n }, () => []);
   let roundRobin = task.partition;
@@ -72,6 +77,44 @@ export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<T
   const out = task.output;
   const keySample = out.kind === 'range' && !out.bounds ? sampleKeys(parts[0]!, out.keys, out.numPartitions * SAMPLE_ROWS_PER_PARTITION) : null;
   return { blocks, keySample };
+}
+
+/** Runs the partition function over all the fragment's rows: its bytes come back, or its columns are appended and written as the task's one block. */
+async function runPartitionFunction(task: DecodedTask, f: TaskFunction, rows: AsyncIterable<Batch>): Promise<TaskOutput> {
+  const batches: Batch[] = [];
+  for await (const b of rows) if (b.numRows > 0) batches.push(b);
+  const part = new PartitionData(task.plan.schema, batches);
+  const ctx: PartitionContext = { partition: task.partition, numPartitions: task.numTasks, attempt: task.attempt, cacheKey: `${f.cacheKey}/p${task.partition}` };
+  const call = await loadPartitionFunction(f.module, f.fn);
+  const result = await call(part, f.args, ctx);
+  if (f.mode === 'result') {
+    if (!(result instanceof Uint8Array)) throw new TypeError(`Partition function ${f.fn} of ${f.module} must return a Uint8Array, got ${typeof result}`);
+    return { blocks: [], keySample: null, functionResult: result };
+  }
+  const added = result as Vec[];
+  const outSchema = f.outputSchema!;
+  if (!Array.isArray(added) || added.length !== outSchema.fields.length || added.some((v) => v.length !== part.numRows)) {
+    throw new TypeError(`Partition function ${f.fn} of ${f.module} must return ${outSchema.fields.length} columns of ${part.numRows} rows (${outSchema.names.join(', ')})`);
+  }
+  const schema = mapColumnsSchema(task.plan.schema, outSchema);
+  const columns = [...part.batch.columns];
+  outSchema.fields.forEach((fl, i) => {
+    if (added[i]!.type.kind !== fl.type.kind) throw new TypeError(`Partition function ${f.fn} returned a ${added[i]!.type.kind} column for '${fl.name}', declared ${fl.type.kind}`);
+    const at = task.plan.schema.indexOf(fl.name);
+    if (at >= 0) columns[at] = added[i]!; else columns.push(added[i]!);
+  });
+  const bytes = encodeIpc(schema, [makeBatch(schema, columns, part.numRows)]);
+  return { blocks: [{ blockId: blockId(task.jobId, task.stageId, task.partition, 0), reducePartition: 0, rows: part.numRows, bytes }], keySample: null };
+}
+
+/** The input's columns with the function's appended, a same-named input column replaced in place (as withColumn). */
+export function mapColumnsSchema(input: Schema, added: Schema): Schema {
+  const fields = [...input.fields];
+  for (const f of added.fields) {
+    const at = input.indexOf(f.name);
+    if (at >= 0) fields[at] = f; else fields.push(f);
+  }
+  return new Schema(fields);
 }
 
 /** Evenly spaced rows of the evaluated keys, so the driver can cut the key space into ranges of similar size. */

@@ -5,7 +5,8 @@ import { formatDate, formatTimestamp } from '../kernels/datetime.js';
 import { type Batch, makeBatch, takeBatch } from '../types/batch.js';
 import { type DataType, Float64Type, Int64Type, ListType, NullType, BooleanType, Utf8Type, typeToString } from '../types/data-type.js';
 import { Schema, field } from '../types/schema.js';
-import { type Vec, allocValues, normalizeValidity, vecFromValues } from '../types/vec.js';
+import { type Vec, allocValues, getValue, normalizeValidity, vecFromValues } from '../types/vec.js';
+import { SparseVector } from '../types/vector.js';
 import { parseMode } from './csv.js';
 import { BATCH_ROWS, type FileFormat } from './index.js';
 import { convertText } from './text-values.js';
@@ -220,6 +221,12 @@ function jsonCell(v: Vec, i: number): string | null {
       const parts: string[] = [];
       for (let j = v.offsets![i]!; j < v.offsets![i + 1]!; j++) parts.push(jsonCell(v.child!, j) ?? 'null');
       return `[${parts.join(',')}]`;
+    }
+    // Spark's VectorUDT JSON: type 0 = sparse, 1 = dense.
+    case 'vector': {
+      const row = getValue(v, i) as Float64Array | SparseVector;
+      if (row instanceof SparseVector) return JSON.stringify({ type: 0, size: row.size, indices: Array.from(row.indices), values: Array.from(row.values) });
+      return JSON.stringify({ type: 1, values: Array.from(row) });
     }
   }
 }

@@ -260,8 +260,8 @@ function compareValues(a: Vec, i: number, b: Vec, j: number): number {
       return compareStringsByCodePoint(a.dict![a.values[i] as number]!, b.dict![b.values[j] as number]!);
     case 'null':
       return 0;
-    case 'list':
-      throw new TypeError('Sorting by array columns is not supported');
+    case 'list': case 'vector':
+      throw new TypeError('Sorting by array or vector columns is not supported');
   }
 }
 

@@ -1,20 +1,23 @@
 import { TaskDefinition as TaskDefinitionType } from '@quiver/proto';
 import type { BoundExpr } from '../expr/bound.js';
+import type { RankLike } from '../kernels/group-limit.js';
 import type { AggregateCall, JoinType, SortOrder, WindowCall } from '../logical/plan.js';
 import type { DataType } from '../types/data-type.js';
 import { Schema, field } from '../types/schema.js';
 import type { Partitioning, PhysicalPlan } from './plan.js';
 import type { Stage } from './stages.js';
+import type { TaskFunction } from '../exec/partition-function.js';
 
 // Plain-object shapes of the proto messages, as protobufjs fromObject/toObject see them.
 type Obj = Record<string, unknown>;
 
-const KINDS = ['null', 'boolean', 'int32', 'int64', 'float64', 'decimal', 'utf8', 'date', 'timestamp', 'list'] as const;
+const KINDS = ['null', 'boolean', 'int32', 'int64', 'float64', 'decimal', 'utf8', 'date', 'timestamp', 'list', 'vector'] as const;
 
 export function typeToProto(t: DataType): Obj {
   const o: Obj = { kind: KINDS.indexOf(t.kind) };
   if (t.kind === 'decimal') { o.precision = t.precision; o.scale = t.scale; }
   if (t.kind === 'list') o.element = typeToProto(t.element);
+  if (t.kind === 'vector') { o.size = t.size; o.sparse = t.sparse; }
   return o;
 }
 
@@ -22,6 +25,7 @@ export function typeFromProto(o: Obj): DataType {
   const kind = KINDS[(o.kind as number | undefined) ?? 0]!;
   if (kind === 'decimal') return { kind, precision: (o.precision as number) ?? 0, scale: (o.scale as number) ?? 0 };
   if (kind === 'list') return { kind, element: typeFromProto(o.element as Obj) };
+  if (kind === 'vector') return { kind, size: (o.size as number) ?? 0, sparse: Boolean(o.sparse) };
   return { kind } as DataType;
 }
 
@@ -134,6 +138,8 @@ export function planToProto(p: PhysicalPlan): Obj {
       return { schema, limit: { input: planToProto(p.input), limit: p.limit } };
     case 'window':
       return { schema, window: { input: planToProto(p.input), partitionBy: p.partitionBy.map(exprToProto), orderBy: p.orderBy.map(exprToProto), orders: ordersToProto(p.orders), calls: p.calls.map(windowToProto) } };
+    case 'window_group_limit':
+      return { schema, windowGroupLimit: { input: planToProto(p.input), partitionBy: p.partitionBy.map(exprToProto), orderBy: exprToProto(p.orderBy), order: ordersToProto([p.order])[0], fn: p.fn, limit: p.limit } };
     case 'union':
       return { schema, union: { inputs: p.inputs.map(planToProto) } };
     case 'coalesce':
@@ -190,6 +196,10 @@ export function planFromProto(o: Obj): PhysicalPlan {
     const nIn = input.schema.fields.length;
     return { kind: 'window', schema, input, partitionBy: exprs(w.partitionBy), orderBy: exprs(w.orderBy), orders: ordersFromProto(w.orders as Obj[]), calls: ((w.calls as Obj[]) ?? []).map((c, i) => windowFromProto(c, schema.fields[nIn + i]!.type)) };
   }
+  if (o.windowGroupLimit) {
+    const w = o.windowGroupLimit as Obj;
+    return { kind: 'window_group_limit', schema, input: sub(w.input), partitionBy: exprs(w.partitionBy), orderBy: exprFromProto(w.orderBy as Obj), order: ordersFromProto([w.order as Obj])[0]!, fn: w.fn as RankLike, limit: Number(w.limit ?? 0) };
+  }
   if (o.union) {
     const u = o.union as Obj;
     const inputs = ((u.inputs as Obj[]) ?? []).map(planFromProto);
@@ -241,6 +251,7 @@ export interface TaskSpec {
   readonly stage: Stage;
   readonly partition: number;
   readonly attempt: number;
+  readonly fn?: TaskFunction;
   /** Block ids this task reads, per upstream stage. */
   readonly inputs: ReadonlyMap<number, readonly { blockId: string; reducePartition: number }[]>;
 }
@@ -253,6 +264,7 @@ export function encodeTask(t: TaskSpec): Uint8Array {
     attempt: t.attempt,
     stage: { stageId: t.stage.id, plan: planToProto(t.stage.plan), output: partitioningToProto(t.stage.output), numTasks: t.stage.numTasks },
     inputs: [...t.inputs].map(([stageId, blocks]) => ({ stageId, blocks: blocks.map((b) => ({ blockId: b.blockId, reducePartition: b.reducePartition })) })),
+    ...(t.fn ? { partitionFunction: functionToProto(t.fn) } : {}),
   });
   return TaskDefinitionType.encode(msg).finish();
 }
@@ -265,6 +277,26 @@ export interface DecodedTask {
   readonly output: Partitioning;
   readonly outputPartitions: number;
   readonly inputs: ReadonlyMap<number, readonly { blockId: string; reducePartition: number }[]>;
+  readonly attempt: number;
+  readonly numTasks: number;
+  readonly fn: TaskFunction | null;
+}
+
+const FN_MODES = ['result', 'map_columns'] as const;
+
+function functionToProto(f: TaskFunction): Obj {
+  return {
+    module: f.module, exportName: f.fn, args: f.args, barrier: f.barrier, mode: FN_MODES.indexOf(f.mode), cacheKey: f.cacheKey,
+    ...(f.outputSchema ? { outputSchema: schemaToProto(f.outputSchema) } : {}),
+  };
+}
+
+function functionFromProto(o: Obj): TaskFunction {
+  return {
+    module: o.module as string, fn: o.exportName as string, args: (o.args as Uint8Array | undefined) ?? new Uint8Array(0),
+    barrier: Boolean(o.barrier), mode: FN_MODES[(o.mode as number | undefined) ?? 0]!,
+    outputSchema: o.outputSchema ? schemaFromProto(o.outputSchema as Obj) : null, cacheKey: (o.cacheKey as string | undefined) ?? '',
+  };
 }
 
 export function decodeTask(bytes: Uint8Array): DecodedTask {
@@ -278,6 +310,10 @@ export function decodeTask(bytes: Uint8Array): DecodedTask {
   }
   // A range output without bounds is the sampling pass: everything goes to one block.
   const outputPartitions = output.kind === 'hash' || output.kind === 'round_robin' || (output.kind === 'range' && output.bounds) ? output.numPartitions : 1;
-  return { jobId: o.jobId as string, stageId: (o.stageId as number) ?? 0, partition: (o.partition as number) ?? 0, plan, output, outputPartitions, inputs };
+  return {
+    jobId: o.jobId as string, stageId: (o.stageId as number) ?? 0, partition: (o.partition as number) ?? 0, plan, output, outputPartitions, inputs,
+    attempt: (o.attempt as number | undefined) ?? 0, numTasks: (stage.numTasks as number | undefined) ?? 1,
+    fn: o.partitionFunction ? functionFromProto(o.partitionFunction as Obj) : null,
+  };
 }
 

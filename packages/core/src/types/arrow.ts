@@ -3,7 +3,7 @@ import { InputError } from '../errors.js';
 import { type Batch, concatBatches, makeBatch } from './batch.js';
 import {
   BooleanType, DateType, DecimalType, Float64Type, Int32Type, Int64Type, ListType, NullType, TimestampType, Utf8Type,
-  type DataType,
+  VectorType, type DataType,
 } from './data-type.js';
 import { Schema, type Field, field } from './schema.js';
 import { type Vec, normalizeValidity } from './vec.js';
@@ -48,8 +48,27 @@ export function arrowTypeToType(t: arrow.DataType, columnName: string): DataType
   throw new InputError(`Column '${columnName}' has Arrow type ${String(t)}, which Quiver cannot read`);
 }
 
+/**
+ * Vector columns are marked by field metadata, `quiver.vector` = `dense` (a FixedSizeList<float64> of the
+ * vector size) or `sparse:<size>` (a Struct<size: int32, indices: List<int32>, values: List<float64>>, Spark's
+ * sparse vector fields); without the mark those Arrow types read as plain lists and structs.
+ */
+const VECTOR_METADATA_KEY = 'quiver.vector';
+
+function fieldType(f: arrow.Field): DataType {
+  const mark = f.metadata.get(VECTOR_METADATA_KEY);
+  if (mark === 'dense' && f.type.typeId === arrow.Type.FixedSizeList) return VectorType((f.type as arrow.FixedSizeList).listSize, false);
+  if (mark?.startsWith('sparse:') && f.type.typeId === arrow.Type.Struct) return VectorType(Number(mark.slice(7)), true);
+  return arrowTypeToType(f.type, f.name);
+}
+
+function vectorMetadata(t: DataType): Map<string, string> | undefined {
+  if (t.kind !== 'vector') return undefined;
+  return new Map([[VECTOR_METADATA_KEY, t.sparse ? `sparse:${t.size}` : 'dense']]);
+}
+
 export function arrowSchemaToSchema(s: arrow.Schema): Schema {
-  return new Schema(s.fields.map((f) => field(f.name, arrowTypeToType(f.type, f.name), f.nullable)));
+  return new Schema(s.fields.map((f) => field(f.name, fieldType(f), f.nullable)));
 }
 
 /** Arrow type for a Quiver type; `dictionaryStrings` picks Dictionary<Int32, Utf8> over plain Utf8. */
@@ -66,13 +85,20 @@ function typeToArrowType(t: DataType, dictionaryStrings: boolean): arrow.DataTyp
     // Spark's TimestampType is an instant: Parquet writes it with isAdjustedToUTC = true.
     case 'timestamp': return new arrow.TimestampMicrosecond('UTC');
     case 'list': return new arrow.List(new arrow.Field('element', typeToArrowType(t.element, false), true));
+    case 'vector':
+      if (!t.sparse) return new arrow.FixedSizeList(t.size, new arrow.Field('element', new arrow.Float64(), false));
+      return new arrow.Struct([
+        new arrow.Field('size', new arrow.Int32(), false),
+        new arrow.Field('indices', new arrow.List(new arrow.Field('element', new arrow.Int32(), false)), false),
+        new arrow.Field('values', new arrow.List(new arrow.Field('element', new arrow.Float64(), false)), false),
+      ]);
   }
 }
 
 /** Arrow schema with plain Utf8 strings; use `batchesToTable` to get dictionary encoding where it pays. */
 export function schemaToArrowSchema(schema: Schema, dictionaryColumns?: readonly boolean[]): arrow.Schema {
   return new arrow.Schema(schema.fields.map((f: Field, i) =>
-    new arrow.Field(f.name, typeToArrowType(f.type, dictionaryColumns?.[i] ?? false), f.nullable)));
+    new arrow.Field(f.name, typeToArrowType(f.type, dictionaryColumns?.[i] ?? false), f.nullable, vectorMetadata(f.type))));
 }
 
 /** A string column is worth dictionary-encoding when it has at most one distinct value per two rows. */
@@ -185,6 +211,24 @@ function vecToData(v: Vec, type: arrow.DataType): arrow.Data {
       if (base !== 0) { valueOffsets = new Int32Array(n + 1); for (let i = 0; i <= n; i++) valueOffsets[i] = offsets[i]! - base; }
       const childData = base === 0 && offsets[n] === v.child!.length ? child : child.slice(base, offsets[n]! - base);
       return arrow.makeData({ type: lt, length: n, ...nullsOf(v), valueOffsets, child: childData });
+    }
+    case 'vector': {
+      if (!v.type.sparse) {
+        const ft = type as arrow.FixedSizeList<arrow.Float64>;
+        const data = (v.values as Float64Array).subarray(0, n * v.type.size);
+        const child = arrow.makeData({ type: ft.children[0]!.type, length: data.length, nullCount: 0, data });
+        return arrow.makeData({ type: ft, length: n, ...nullsOf(v), child });
+      }
+      const st = type as arrow.Struct;
+      const offs = v.offsets!, base = offs[0]!, nnz = offs[n]! - base;
+      const valueOffsets = base === 0 ? offs.subarray(0, n + 1) : Int32Array.from(offs.subarray(0, n + 1), (o) => o - base);
+      // Each list gets its own offsets array: the IPC writer mislays a buffer that appears twice in a batch.
+      const list = (i: number, data: Int32Array | Float64Array) => arrow.makeData({
+        type: st.children[i]!.type as arrow.List, length: n, nullCount: 0, valueOffsets: i === 1 ? valueOffsets : valueOffsets.slice(),
+        child: arrow.makeData({ type: (st.children[i]!.type as arrow.List).children[0]!.type, length: nnz, nullCount: 0, data: data.subarray(base, base + nnz) }),
+      });
+      const sizes = arrow.makeData({ type: st.children[0]!.type as arrow.Int32, length: n, nullCount: 0, data: new Int32Array(n).fill(v.type.size) });
+      return arrow.makeData({ type: st, length: n, ...nullsOf(v), children: [sizes, list(1, v.indices!), list(2, v.values as Float64Array)] });
     }
   }
 }
@@ -392,6 +436,18 @@ function dataToVec(d: arrow.Data, type: DataType): Vec {
       }
       return { type, length: n, values: new Uint8Array(0), validity, offsets, child: dataToVec(childData, type.element) };
     }
+    case 'vector': {
+      if (!type.sparse) {
+        const child = d.children[0]!;
+        const size = type.size;
+        const values = (child.values as Float64Array).subarray(0, n * size);
+        return { type, length: n, values, validity };
+      }
+      const [, idx, vals] = d.children as arrow.Data[];
+      const raw = idx!.valueOffsets as Int32Array;
+      const offsets = raw.subarray(0, n + 1);
+      return { type, length: n, values: vals!.children[0]!.values as Float64Array, validity, offsets, indices: idx!.children[0]!.values as Int32Array };
+    }
   }
 }
 
@@ -444,7 +500,7 @@ function distinctColumns(columns: readonly Vec[]): Vec[] {
   const seen = new Set<Vec>();
   return columns.map((c) => {
     if (!seen.has(c)) { seen.add(c); return c; }
-    return { ...c, values: c.values.slice(), validity: c.validity ? c.validity.slice() : null, ...(c.offsets ? { offsets: c.offsets.slice() } : {}) };
+    return { ...c, values: c.values.slice(), validity: c.validity ? c.validity.slice() : null, ...(c.offsets ? { offsets: c.offsets.slice() } : {}), ...(c.indices ? { indices: c.indices.slice() } : {}) };
   });
 }
 

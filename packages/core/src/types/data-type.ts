@@ -12,7 +12,12 @@ export type DataType =
   | { readonly kind: 'utf8' }
   | { readonly kind: 'date' }
   | { readonly kind: 'timestamp' }
-  | { readonly kind: 'list'; readonly element: DataType };
+  | { readonly kind: 'list'; readonly element: DataType }
+  /**
+   * An ML feature vector of `size` doubles (Spark's VectorUDT). A column is all dense or all sparse:
+   * dense rows live in one Float64Array of length * size; sparse rows as per-row index/value runs (see vec.ts).
+   */
+  | { readonly kind: 'vector'; readonly size: number; readonly sparse: boolean };
 
 export const NullType: DataType = { kind: 'null' };
 export const BooleanType: DataType = { kind: 'boolean' };
@@ -24,11 +29,16 @@ export const DateType: DataType = { kind: 'date' };
 export const TimestampType: DataType = { kind: 'timestamp' };
 export const DecimalType = (precision: number, scale: number): DataType => ({ kind: 'decimal', precision, scale });
 export const ListType = (element: DataType): DataType => ({ kind: 'list', element });
+export const VectorType = (size: number, sparse = false): DataType => {
+  if (!Number.isInteger(size) || size < 0) throw new TypeError(`A vector type needs a non-negative integer size, got ${size}`);
+  return { kind: 'vector', size, sparse };
+};
 
 export function typeToString(t: DataType): string {
   switch (t.kind) {
     case 'decimal': return `decimal(${t.precision},${t.scale})`;
     case 'list': return `array<${typeToString(t.element)}>`;
+    case 'vector': return `${t.sparse ? 'sparse_' : ''}vector<${t.size}>`;
     case 'utf8': return 'string';
     case 'int32': return 'int';
     case 'int64': return 'bigint';
@@ -59,6 +69,7 @@ export function typesEqual(a: DataType, b: DataType): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'decimal' && b.kind === 'decimal') return a.precision === b.precision && a.scale === b.scale;
   if (a.kind === 'list' && b.kind === 'list') return typesEqual(a.element, b.element);
+  if (a.kind === 'vector' && b.kind === 'vector') return a.size === b.size && a.sparse === b.sparse;
   return true;
 }
 

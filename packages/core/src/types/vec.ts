@@ -1,4 +1,5 @@
 import { type DataType, Float64Type, Int32Type, Int64Type, BooleanType, Utf8Type, NullType, typeToString } from './data-type.js';
+import { SparseVector } from './vector.js';
 
 export type Values = Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
@@ -13,6 +14,9 @@ export type Values = Float64Array | Int32Array | BigInt64Array | Uint8Array;
  * - utf8: Int32Array codes into `dict`, so grouping, joins and comparisons run on integers
  * - list: `offsets` (length + 1) into the flat `child` vector
  * - null: a zero-length Uint8Array; every slot is null
+ * - vector (dense): Float64Array of length * size, row i at [i * size, (i + 1) * size); a null row holds zeros
+ * - vector (sparse): row i's entries are [offsets[i], offsets[i + 1]) of `indices` (Int32Array, increasing) and
+ *   `values` (Float64Array); offsets may start above 0 after a slice
  * `validity` is null when no slot is null, else one byte per row, 1 = valid.
  */
 export interface Vec {
@@ -23,6 +27,8 @@ export interface Vec {
   readonly dict?: readonly string[];
   readonly offsets?: Int32Array;
   readonly child?: Vec;
+  /** Sparse vectors: the index of each stored value. */
+  readonly indices?: Int32Array;
 }
 
 export function allocValues(type: DataType, n: number): Values {
@@ -33,6 +39,7 @@ export function allocValues(type: DataType, n: number): Values {
     case 'float64': case 'timestamp': return new Float64Array(n);
     case 'null': return new Uint8Array(0);
     case 'list': return new Uint8Array(0);
+    case 'vector': return new Float64Array(type.sparse ? 0 : n * type.size);
   }
 }
 
@@ -44,6 +51,9 @@ export function nullVec(type: DataType, n: number): Vec {
   if (type.kind === 'utf8') return { type, length: n, values: new Int32Array(n), validity: new Uint8Array(n), dict: [''] };
   if (type.kind === 'list') {
     return { type, length: n, values: new Uint8Array(0), validity: new Uint8Array(n), offsets: new Int32Array(n + 1), child: nullVec(type.element, 0) };
+  }
+  if (type.kind === 'vector' && type.sparse) {
+    return { type, length: n, values: new Float64Array(0), validity: new Uint8Array(n), offsets: new Int32Array(n + 1), indices: new Int32Array(0) };
   }
   return { type, length: n, values: allocValues(type, n), validity: new Uint8Array(n) };
 }
@@ -81,6 +91,11 @@ export function getValue(v: Vec, i: number): unknown {
       for (let j = v.offsets![i]!; j < v.offsets![i + 1]!; j++) out.push(getValue(v.child!, j));
       return out;
     }
+    case 'vector': {
+      if (!v.type.sparse) return (v.values as Float64Array).slice(i * v.type.size, (i + 1) * v.type.size);
+      const a = v.offsets![i]!, b = v.offsets![i + 1]!;
+      return new SparseVector(v.type.size, v.indices!.slice(a, b), (v.values as Float64Array).slice(a, b));
+    }
     case 'null': return null;
   }
 }
@@ -96,10 +111,15 @@ export function inferType(values: readonly unknown[]): DataType {
     else if (typeof x === 'number') xt = Number.isInteger(x) && Math.abs(x) <= 2147483647 ? Int32Type : Float64Type;
     else if (typeof x === 'string') xt = Utf8Type;
     else if (x instanceof Date) xt = { kind: 'timestamp' };
+    else if (x instanceof Float64Array) xt = { kind: 'vector', size: x.length, sparse: false };
+    else if (x instanceof SparseVector) xt = { kind: 'vector', size: x.size, sparse: true };
     else if (Array.isArray(x)) xt = { kind: 'list', element: inferType(x) };
     else throw new TypeError(`Cannot infer a column type for value ${String(x)}`);
     if (t.kind === 'null') t = xt;
-    else if (t.kind !== xt.kind) {
+    else if (t.kind === 'vector' && xt.kind === 'vector') {
+      if (t.size !== xt.size) throw new TypeError(`Vectors of sizes ${t.size} and ${xt.size} in one column`);
+      if (xt.sparse !== t.sparse) t = { kind: 'vector', size: t.size, sparse: true };
+    } else if (t.kind !== xt.kind) {
       const nums = new Set([t.kind, xt.kind]);
       if ([...nums].every((k) => k === 'int32' || k === 'float64' || k === 'int64')) {
         t = nums.has('float64') ? Float64Type : Int64Type;
@@ -141,6 +161,7 @@ export function vecFromValues(type: DataType, xs: readonly unknown[]): Vec {
     }
     return { type, length: n, values: new Uint8Array(0), validity: normalizeValidity(validity), offsets, child: vecFromValues(type.element, flat) };
   }
+  if (type.kind === 'vector') return vectorVecFromValues(type, xs);
   const values = allocValues(type, n);
   const numeric = type.kind === 'int32' || type.kind === 'int64' || type.kind === 'float64' || type.kind === 'decimal';
   for (let i = 0; i < n; i++) {
@@ -170,7 +191,7 @@ export function constantVec(type: DataType, value: unknown, n: number): Vec {
   if (value === null || value === undefined) return nullVec(type, n);
   if (type.kind === 'utf8') return { type, length: n, values: new Int32Array(n), validity: null, dict: [String(value)] };
   const one = vecFromValues(type, [value]);
-  if (type.kind === 'list') {
+  if (type.kind === 'list' || type.kind === 'vector') {
     return takeVec(one, new Int32Array(n));
   }
   const values = allocValues(type, n);
@@ -197,6 +218,7 @@ export function takeVec(v: Vec, indices: Int32Array): Vec {
     }
   }
   if (v.type.kind === 'null') return { type: v.type, length: n, values: v.values, validity };
+  if (v.type.kind === 'vector') return takeVector(v, indices, normalizeValidity(validity));
   if (v.type.kind === 'list') {
     const offsets = new Int32Array(n + 1);
     let total = 0;
@@ -233,6 +255,11 @@ export function sliceVec(v: Vec, start: number, end: number): Vec {
   const e = Math.min(end, v.length);
   const s = Math.min(start, e);
   if (s === 0 && e === v.length) return v;
+  if (v.type.kind === 'vector') {
+    const validity = v.validity === null ? null : normalizeValidity(v.validity.subarray(s, e));
+    if (v.type.sparse) return { type: v.type, length: e - s, values: v.values, validity, offsets: v.offsets!.subarray(s, e + 1), indices: v.indices };
+    return { type: v.type, length: e - s, values: v.values.subarray(s * v.type.size, e * v.type.size), validity };
+  }
   if (v.type.kind === 'list') {
     const idx = new Int32Array(e - s);
     for (let i = 0; i < idx.length; i++) idx[i] = s + i;
@@ -264,6 +291,7 @@ export function concatVecs(type: DataType, vecs: readonly Vec[]): Vec {
     }
   }
   if (type.kind === 'null') return { type, length: n, values: new Uint8Array(0), validity: validity ?? new Uint8Array(n) };
+  if (type.kind === 'vector') return concatVectors(type, vecs, n, normalizeValidity(validity));
   if (type.kind === 'list') {
     const offsets = new Int32Array(n + 1);
     let o = 0;
@@ -326,3 +354,93 @@ export function compactDict(v: Vec): Vec {
 }
 
 export { Float64Type };
+
+type VectorType = Extract<DataType, { kind: 'vector' }>;
+
+function vectorVecFromValues(type: VectorType, xs: readonly unknown[]): Vec {
+  const n = xs.length;
+  const validity = new Uint8Array(n);
+  const rows: (SparseVector | Float64Array | null)[] = xs.map((x, i) => {
+    if (x === null || x === undefined) return null;
+    validity[i] = 1;
+    let row: SparseVector | Float64Array;
+    if (x instanceof SparseVector) row = x;
+    else if (x instanceof Float64Array) row = x;
+    else if (Array.isArray(x) && x.every((e) => typeof e === 'number')) row = Float64Array.from(x as number[]);
+    else throw new TypeError(`value ${String(x)} (row ${i + 1}) is not a vector (a Float64Array, number[] or SparseVector)`);
+    const size = row instanceof SparseVector ? row.size : row.length;
+    if (size !== type.size) throw new TypeError(`vector of size ${size} (row ${i + 1}) in a column of ${typeToString(type)}`);
+    return row;
+  });
+  if (!type.sparse) {
+    const values = new Float64Array(n * type.size);
+    rows.forEach((r, i) => { if (r) values.set(r instanceof SparseVector ? r.toDense() : r, i * type.size); });
+    return { type, length: n, values, validity: normalizeValidity(validity) };
+  }
+  const offsets = new Int32Array(n + 1);
+  const idx: number[] = [];
+  const vals: number[] = [];
+  rows.forEach((r, i) => {
+    if (r instanceof SparseVector) { for (let k = 0; k < r.indices.length; k++) { idx.push(r.indices[k]!); vals.push(r.values[k]!); } }
+    else if (r) { for (let k = 0; k < r.length; k++) if (r[k] !== 0) { idx.push(k); vals.push(r[k]!); } }
+    offsets[i + 1] = idx.length;
+  });
+  return { type, length: n, values: Float64Array.from(vals), validity: normalizeValidity(validity), offsets, indices: Int32Array.from(idx) };
+}
+
+function takeVector(v: Vec, rows: Int32Array, validity: Uint8Array | null): Vec {
+  const type = v.type as VectorType;
+  const n = rows.length;
+  const src = v.values as Float64Array;
+  if (!type.sparse) {
+    const size = type.size;
+    const out = new Float64Array(n * size);
+    for (let i = 0; i < n; i++) {
+      const j = rows[i]!;
+      if (j < 0) continue;
+      for (let k = 0; k < size; k++) out[i * size + k] = src[j * size + k]!;
+    }
+    return { type, length: n, values: out, validity };
+  }
+  const offs = v.offsets!;
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) { const j = rows[i]!; offsets[i + 1] = offsets[i]! + (j < 0 ? 0 : offs[j + 1]! - offs[j]!); }
+  const indices = new Int32Array(offsets[n]!);
+  const values = new Float64Array(offsets[n]!);
+  for (let i = 0; i < n; i++) {
+    const j = rows[i]!;
+    if (j < 0) continue;
+    const a = offs[j]!, len = offs[j + 1]! - a;
+    indices.set(v.indices!.subarray(a, a + len), offsets[i]!);
+    values.set(src.subarray(a, a + len), offsets[i]!);
+  }
+  return { type, length: n, values, validity, offsets, indices };
+}
+
+function concatVectors(type: VectorType, vecs: readonly Vec[], n: number, validity: Uint8Array | null): Vec {
+  if (!type.sparse) {
+    const values = new Float64Array(n * type.size);
+    let o = 0;
+    for (const v of vecs) {
+      if (v.type.kind !== 'null') values.set((v.values as Float64Array).subarray(0, v.length * type.size), o * type.size);
+      o += v.length;
+    }
+    return { type, length: n, values, validity };
+  }
+  let nnz = 0;
+  for (const v of vecs) if (v.type.kind !== 'null') nnz += v.offsets![v.length]! - v.offsets![0]!;
+  const offsets = new Int32Array(n + 1);
+  const indices = new Int32Array(nnz);
+  const values = new Float64Array(nnz);
+  let o = 0, base = 0;
+  for (const v of vecs) {
+    if (v.type.kind === 'null') { for (let i = 0; i < v.length; i++) offsets[++o] = base; continue; }
+    const offs = v.offsets!, a = offs[0]!, len = offs[v.length]! - a;
+    indices.set(v.indices!.subarray(a, a + len), base);
+    values.set((v.values as Float64Array).subarray(a, a + len), base);
+    for (let i = 0; i < v.length; i++) offsets[o + i + 1] = base + offs[i + 1]! - a;
+    o += v.length;
+    base += len;
+  }
+  return { type, length: n, values, validity, offsets, indices };
+}

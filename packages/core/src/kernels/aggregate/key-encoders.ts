@@ -21,7 +21,7 @@ export function createKeyEncoder(type: DataType): KeyEncoder {
     case 'int64': case 'decimal': return new Int64KeyEncoder(type);
     case 'utf8': return new StringKeyEncoder(type);
     case 'null': return new NullKeyEncoder(type);
-    case 'list':
+    case 'list': case 'vector':
       throw new AnalysisError(`Grouping by a column of type ${typeToString(type)} is not supported`);
   }
 }
