@@ -2,7 +2,9 @@ import { ExecutionError } from '../errors.js';
 import type { BoundExpr } from '../expr/bound.js';
 import { fileFormat } from '../io/index.js';
 import { type AggSpec, HashAggregator, aggregateStateFields } from '../kernels/aggregate/index.js';
+import { GroupTable } from '../kernels/aggregate/group-table.js';
 import { evaluate, evaluatePredicate } from '../kernels/evaluate.js';
+import { GroupLimiter, orderScores } from '../kernels/group-limit.js';
 import { JoinHashTable } from '../kernels/join.js';
 import { sortIndices } from '../kernels/sort.js';
 import { type WindowFn, computeWindow } from '../kernels/window.js';
@@ -73,6 +75,9 @@ export async function* execute(p: PhysicalPlan, partition: number, io: TaskInput
     }
     case 'window':
       yield await windowed(p, partition, io);
+      return;
+    case 'window_group_limit':
+      yield* windowGroupLimit(p, partition, io);
       return;
     case 'union': {
       let offset = partition;
@@ -207,6 +212,17 @@ async function windowed(p: Extract<PhysicalPlan, { kind: 'window' }>, partition:
   const fns = p.calls.map((c) => windowFn(c, all));
   const results = all.numRows === 0 ? p.calls.map((c) => constantVec(c.type, null, 0)) : computeWindow(partitionKeys, orderKeys, p.orders, all.numRows, fns);
   return makeBatch(p.schema, [...all.columns, ...results], all.numRows);
+}
+
+async function* windowGroupLimit(p: Extract<PhysicalPlan, { kind: 'window_group_limit' }>, partition: number, io: TaskInputs): AsyncGenerator<Batch> {
+  const groups = new GroupTable(p.partitionBy.map((e) => e.type));
+  const limiter = new GroupLimiter(p.limit, p.fn);
+  for await (const b of execute(p.input, partition, io)) {
+    const ids = groups.insert(p.partitionBy.map((e) => evaluate(e, b)), b.numRows);
+    const keep = limiter.add(ids, orderScores(evaluate(p.orderBy, b), p.order), groups.numGroups);
+    if (keep.length === b.numRows) yield b;
+    else if (keep.length > 0) yield takeBatch(b, keep);
+  }
 }
 
 function windowFn(c: WindowCall, b: Batch): WindowFn {

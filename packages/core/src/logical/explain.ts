@@ -50,6 +50,7 @@ export function explainPhysical(p: PhysicalPlan): string {
       case 'sort': return `Sort${n.limit ? ` limit=${n.limit}` : ''} [${n.keys.map((k) => boundToString(k, input)).join(', ')}]`;
       case 'limit': return `Limit ${n.limit}`;
       case 'window': return `Window [${n.calls.map((c) => c.fn).join(', ')}]`;
+      case 'window_group_limit': return `WindowGroupLimit ${n.fn} <= ${n.limit} partitionBy [${n.partitionBy.map((e) => boundToString(e, input)).join(', ')}] orderBy [${boundToString(n.orderBy, input)}]`;
       case 'union': return 'Union';
       case 'coalesce': return `Coalesce ${n.numPartitions}`;
       case 'sample': return `Sample [${n.lower}, ${n.upper})`;

@@ -1,5 +1,6 @@
 import type { BoundExpr } from '../expr/bound.js';
 import type { AggregateCall, JoinType, SortOrder, WindowCall } from '../logical/plan.js';
+import type { RankLike } from '../kernels/group-limit.js';
 import type { DataType } from '../types/data-type.js';
 import type { Schema } from '../types/schema.js';
 
@@ -33,6 +34,7 @@ export type PhysicalPlan =
   | { readonly kind: 'sort'; readonly schema: Schema; readonly input: PhysicalPlan; readonly keys: readonly BoundExpr[]; readonly orders: readonly SortOrder[]; readonly limit: number }
   | { readonly kind: 'limit'; readonly schema: Schema; readonly input: PhysicalPlan; readonly limit: number }
   | { readonly kind: 'window'; readonly schema: Schema; readonly input: PhysicalPlan; readonly partitionBy: readonly BoundExpr[]; readonly orderBy: readonly BoundExpr[]; readonly orders: readonly SortOrder[]; readonly calls: readonly WindowCall[] }
+  | { readonly kind: 'window_group_limit'; readonly schema: Schema; readonly input: PhysicalPlan; readonly partitionBy: readonly BoundExpr[]; readonly orderBy: BoundExpr; readonly order: SortOrder; readonly fn: RankLike; readonly limit: number }
   | { readonly kind: 'union'; readonly schema: Schema; readonly inputs: readonly PhysicalPlan[] }
   | { readonly kind: 'coalesce'; readonly schema: Schema; readonly input: PhysicalPlan; readonly numPartitions: number }
   | { readonly kind: 'sample'; readonly schema: Schema; readonly input: PhysicalPlan; readonly lower: number; readonly upper: number; readonly seed: number; readonly withReplacement: boolean }

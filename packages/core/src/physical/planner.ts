@@ -5,6 +5,7 @@ import { aggregateStateFields } from '../kernels/aggregate/index.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { Schema, field } from '../types/schema.js';
 import { type PhysicalPlan, numPartitions } from './plan.js';
+import { type GroupLimit, inferWindowGroupLimit } from './window-group-limit.js';
 
 export interface PlannerContext {
   /** Partitions after a hash exchange (Spark's spark.sql.shuffle.partitions). */
@@ -34,8 +35,11 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
       return { kind: 'block_scan', schema: p.schema, partitions: ctx.cachedBlocks(p.cacheId), columns: p.columns };
     case 'project':
       return { kind: 'project', schema: p.schema, input: plan(p.child), exprs: p.exprs };
-    case 'filter':
-      return { kind: 'filter', schema: p.schema, input: plan(p.child), predicate: p.predicate };
+    case 'filter': {
+      const limited = p.child.kind === 'window' ? inferWindowGroupLimit(p.predicate, p.child) : null;
+      const input = limited ? planWindow(p.child as Extract<LogicalPlan, { kind: 'window' }>, ctx, limited) : plan(p.child);
+      return { kind: 'filter', schema: p.schema, input, predicate: p.predicate };
+    }
     case 'aggregate': {
       const argTypes = p.aggregates.map((a) => a.args.map((x) => x.type));
       const keyFields = p.groupBy.map((g, i) => field(p.schema.fields[i]!.name, g.type));
@@ -72,13 +76,8 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
       return planJoin(p, ctx);
     case 'union':
       return { kind: 'union', schema: p.schema, inputs: p.inputs.map(plan) };
-    case 'window': {
-      const input = plan(p.child);
-      const exchanged: PhysicalPlan = p.partitionBy.length
-        ? { kind: 'exchange', schema: p.child.schema, input, partitioning: { kind: 'hash', numPartitions: ctx.shufflePartitions, keys: p.partitionBy } }
-        : single(input);
-      return { kind: 'window', schema: p.schema, input: exchanged, partitionBy: p.partitionBy, orderBy: p.orderBy, orders: p.orders, calls: p.calls };
-    }
+    case 'window':
+      return planWindow(p, ctx, null);
     case 'repartition': {
       const input = plan(p.child);
       if (!p.shuffle) return { kind: 'coalesce', schema: p.schema, input, numPartitions: p.numPartitions };
@@ -90,6 +89,18 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
     case 'sample':
       return { kind: 'sample', schema: p.schema, input: plan(p.child), lower: p.lower, upper: p.upper, seed: p.seed, withReplacement: p.withReplacement };
   }
+}
+
+/** A window over a hash exchange on its partition keys; a group limit, when a filter allows one, runs before the exchange. */
+function planWindow(p: Extract<LogicalPlan, { kind: 'window' }>, ctx: PlannerContext, limit: GroupLimit | null): PhysicalPlan {
+  const child = planPhysical(p.child, ctx);
+  const input: PhysicalPlan = limit
+    ? { kind: 'window_group_limit', schema: child.schema, input: child, partitionBy: p.partitionBy, orderBy: p.orderBy[0]!, order: p.orders[0]!, fn: limit.fn, limit: limit.limit }
+    : child;
+  const exchanged: PhysicalPlan = p.partitionBy.length
+    ? { kind: 'exchange', schema: p.child.schema, input, partitioning: { kind: 'hash', numPartitions: ctx.shufflePartitions, keys: p.partitionBy } }
+    : single(input);
+  return { kind: 'window', schema: p.schema, input: exchanged, partitionBy: p.partitionBy, orderBy: p.orderBy, orders: p.orders, calls: p.calls };
 }
 
 const single = (input: PhysicalPlan): PhysicalPlan => ({ kind: 'exchange', schema: input.schema, input, partitioning: { kind: 'single' } });
