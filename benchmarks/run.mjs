@@ -3,6 +3,7 @@
 // Node's built-in type stripping, so no build step sits between an edit and a measurement.
 const WORKLOADS = {
   groupby: () => import('./groupby/groupby.ts'),
+  peers: () => import('./peers/peers.ts'),
 };
 
 const [workload, ...argv] = process.argv.slice(2);

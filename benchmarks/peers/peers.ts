@@ -1,0 +1,234 @@
+// `pnpm bench:peers [--quick] [--only groupby,join] [--rows 1e6|1e7|5e7] [--reps 3]
+//                   [--engines quiver,duckdb,spark,dask,pandas] [--results-dir DIR]`
+//
+// Quiver against its peers on the same Parquet files, each engine in its own process
+// (quiver-engine.ts; engines.py for PySpark, Dask, DuckDB, pandas). Every engine's answer to
+// every question is checked against DuckDB's (row count; per column the sum of defined values
+// to 1e-9 relative and the count of null/NaN values) before any time is reported: a mismatch
+// or an engine error is a failure (shown in place of the time, and a non-zero exit code).
+// Output: benchmarks/results/peers-<rows>-<UTC time>.{json,md,svg}.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { diffChecksums } from '../groupby/compare.ts';
+import { RESULT_PREFIX, type Checksum, type Spec } from './quiver-engine.ts';
+import { renderMarkdown, renderSvg } from './report.ts';
+import { ALL_ENGINES, PYTHON, ROOT, WORKLOADS, type EngineId } from './workloads.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_RESULTS_DIR = join(HERE, '..', 'results');
+const THREADS = 2; // every engine gets the same 2 cores: local[2], 2 Dask workers × 1 thread, DuckDB threads=2
+const REFERENCE: EngineId = 'duckdb';
+const ENGINE_NAMES: Record<EngineId, string> = { quiver: 'Quiver', duckdb: 'DuckDB', spark: 'PySpark', dask: 'Dask', pandas: 'pandas' };
+
+export interface Timing { median: number; min: number; max: number; warmup: number; runs: number[] }
+export interface EngineAnswer { timing?: Timing; checksum?: Checksum; error?: string; mismatch?: string[] }
+export interface QuestionReport { id: string; name: string; engines: Record<string, EngineAnswer> }
+export interface EngineRun {
+  engine: string; version?: string; settings?: Record<string, unknown>;
+  /** Seconds from process start to the engine being ready (JVM, cluster), then loading the inputs. */
+  startup?: number; load?: number; rows?: Record<string, number>; error?: string; wall: number;
+}
+export interface WorkloadReport { id: string; description: string; files: Record<string, string>; runs: EngineRun[]; questions: QuestionReport[] }
+export interface Report {
+  date: string; commit: string; rows: number; reps: number; threads: number; quick: boolean;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; platform: string; python: string; java: string };
+  engines: string[]; workloads: WorkloadReport[]; failures: string[];
+}
+
+interface Event { event: string; [k: string]: unknown }
+
+function parseRows(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1000 || n % 1000 !== 0) throw new Error(`--rows needs a multiple of 1000 such as 1e6, got ${s}`);
+  return n;
+}
+
+export function sci(x: number): string {
+  const e = Math.floor(Math.log10(x));
+  const m = x / 10 ** e;
+  return Number.isInteger(m) ? `${m}e${e}` : String(x);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs scripts/setup-peers.sh (idempotent) and returns the JAVA_HOME it chose for PySpark. */
+function setupPeers(log: (m: string) => void): string {
+  const out = execFileSync(join(ROOT, 'scripts', 'setup-peers.sh'), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const javaHome = /^JAVA_HOME=(.*)$/m.exec(out)?.[1];
+  if (!javaHome) throw new Error(`scripts/setup-peers.sh printed no JAVA_HOME line:\n${out}`);
+  log(`peers set up; JAVA_HOME=${javaHome}`);
+  return javaHome;
+}
+
+/** One engine process on one workload: its result events, stderr kept in a log file. */
+async function runEngine(engine: EngineId, spec: Spec, work: string, env: NodeJS.ProcessEnv, timeoutS: number,
+  log: (m: string) => void): Promise<{ events: Event[]; error?: string; wall: number }> {
+  const specPath = join(work, `${spec.workload}-${engine}.json`);
+  const errPath = join(work, `${spec.workload}-${engine}.stderr`);
+  writeFileSync(specPath, JSON.stringify(spec));
+  const [cmd, args] = engine === 'quiver'
+    ? [process.execPath, [join(HERE, 'quiver-engine.ts'), specPath]]
+    : [PYTHON, [join(HERE, 'engines.py'), engine, specPath]];
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: Event[] = [];
+  let stdoutRest = '', stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (stdoutRest + chunk).split('\n');
+    stdoutRest = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith(RESULT_PREFIX)) continue;
+      const ev = JSON.parse(line.slice(RESULT_PREFIX.length)) as Event;
+      events.push(ev);
+      if (ev.event === 'question') {
+        log(`  ${ENGINE_NAMES[engine]} ${spec.workload} ${String(ev['id'])}: `
+          + (ev['error'] ? `error ${String(ev['error'])}` : `${(ev['median'] as number).toFixed(3)} s`));
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('close', (c, s) => res([c, s])));
+  clearTimeout(timer);
+  writeFileSync(errPath, stderr);
+  const wall = (performance.now() - t0) / 1000;
+  if (code === 0) return { events, wall };
+  const tail = stderr.trim().split('\n').slice(-8).join('\n');
+  const why = signal === 'SIGKILL' ? `killed after the ${timeoutS}s time limit` : `exited with ${code ?? signal}`;
+  return { events, wall, error: `${ENGINE_NAMES[engine]} process ${why}; stderr ends:\n${tail}` };
+}
+
+function timingOf(ev: Event): Timing {
+  const runs = ev['runs'] as number[];
+  return { median: ev['median'] as number, min: Math.min(...runs), max: Math.max(...runs), warmup: ev['warmup'] as number, runs };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false }, only: { type: 'string', default: 'groupby,join' },
+      rows: { type: 'string' }, reps: { type: 'string' }, engines: { type: 'string', default: ALL_ENGINES.join(',') },
+      'results-dir': { type: 'string', default: DEFAULT_RESULTS_DIR }, 'timeout-s': { type: 'string', default: '3600' },
+    },
+  });
+  // --quick is the CI configuration: 1e5 rows, one timed run after the warm-up.
+  const rows = parseRows(values.rows ?? (values.quick ? '1e5' : '1e7'));
+  const reps = Number(values.reps ?? (values.quick ? '1' : '3'));
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps needs a positive integer, got ${values.reps}`);
+  if (!values.quick && reps < 3) console.error('note: fewer than 3 timed runs; medians are not the report standard');
+  const timeoutS = Number(values['timeout-s']);
+  const workloads = values.only.split(',').map((w) => {
+    const wl = WORKLOADS[w.trim()];
+    if (!wl) throw new Error(`--only: unknown workload ${w} (known: ${Object.keys(WORKLOADS).join(', ')})`);
+    return wl;
+  });
+  const engines = values.engines.split(',').map((e) => {
+    const id = e.trim().toLowerCase() as EngineId;
+    if (!ALL_ENGINES.includes(id)) throw new Error(`--engines: unknown engine ${e} (known: ${ALL_ENGINES.join(', ')})`);
+    return id;
+  });
+  if (!engines.includes('quiver')) throw new Error('--engines must include quiver: ratios are peer / Quiver');
+  const log = (m: string) => console.error(m);
+
+  const javaHome = setupPeers(log);
+  const env = { ...process.env, JAVA_HOME: javaHome, PYTHONUNBUFFERED: '1' };
+  const work = mkdtempSync(join(os.tmpdir(), 'quiver-bench-peers-'));
+  const failures: string[] = [];
+  const report: Report = {
+    date: new Date().toISOString(), commit: gitCommit(), rows, reps, threads: THREADS, quick: values.quick,
+    machine: {
+      cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      platform: `${os.platform()} ${os.release()}`,
+      python: execFileSync(PYTHON, ['--version'], { encoding: 'utf8' }).trim(),
+      java: `${javaVersion(javaHome)} (${javaHome})`,
+    },
+    engines: engines.map((e) => ENGINE_NAMES[e]), workloads: [], failures,
+  };
+
+  for (const wl of workloads) {
+    const t0 = performance.now();
+    const files = wl.data(rows, log);
+    log(`${wl.id}: data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const wr: WorkloadReport = {
+      id: wl.id, description: wl.describe(rows), files, runs: [],
+      questions: wl.questions.map((q) => ({ id: q.id, name: q.name, engines: {} })),
+    };
+    const spec: Spec = { workload: wl.id, files, reps, threads: THREADS, questions: wl.questions.map((q) => ({ id: q.id, chk: [...q.chk] })) };
+    for (const engine of engines.filter((e) => wl.engines.includes(e))) {
+      const name = ENGINE_NAMES[engine];
+      log(`${wl.id}: ${name}`);
+      const { events, error, wall } = await runEngine(engine, spec, work, env, timeoutS, log);
+      const run: EngineRun = { engine: name, wall };
+      for (const ev of events) {
+        if (ev.event === 'engine') {
+          run.version = ev['version'] as string;
+          run.settings = ev['settings'] as Record<string, unknown>;
+          run.startup = ev['startup'] as number | undefined;
+        } else if (ev.event === 'load') {
+          run.load = ev['seconds'] as number;
+          run.rows = ev['rows'] as Record<string, number>;
+        } else if (ev.event === 'question') {
+          const q = wr.questions.find((x) => x.id === ev['id']);
+          if (!q) continue;
+          q.engines[name] = ev['error'] ? { error: ev['error'] as string } : { timing: timingOf(ev), checksum: ev['checksum'] as Checksum };
+        }
+      }
+      if (error) {
+        run.error = error;
+        failures.push(`${wl.id} ${name}: ${error}`);
+      }
+      for (const q of wr.questions) {
+        if (!q.engines[name]) q.engines[name] = { error: error ? 'engine process failed' : 'no answer reported' };
+      }
+      wr.runs.push(run);
+    }
+    // The answers are compared before any timing is reported: each against the reference.
+    const ref = ENGINE_NAMES[REFERENCE];
+    if (!engines.includes(REFERENCE)) failures.push(`${wl.id}: no ${ref} reference answers (it was not run), nothing is checked`);
+    for (const q of wr.questions) {
+      const expected = q.engines[ref]?.checksum;
+      for (const [name, a] of Object.entries(q.engines)) {
+        if (a.error) { failures.push(`${wl.id} ${q.id} ${name}: ${a.error}`); continue; }
+        if (!expected) continue;
+        const diff = diffChecksums(expected, a.checksum!);
+        if (diff.length) {
+          a.mismatch = diff;
+          failures.push(`${wl.id} ${q.id} ${name} disagrees with ${ref}: ${diff.join('; ')}`);
+        }
+      }
+    }
+    report.workloads.push(wr);
+  }
+  rmSync(work, { recursive: true, force: true });
+
+  const md = renderMarkdown(report);
+  console.log(md);
+  mkdirSync(values['results-dir'], { recursive: true });
+  const stamp = report.date.replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+  const base = join(values['results-dir'], `peers-${sci(rows)}-${stamp}`);
+  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(`${base}.md`, md);
+  writeFileSync(`${base}.svg`, renderSvg(report));
+  log(`wrote ${base}.{json,md,svg}`);
+  if (failures.length) log(`FAILED:\n- ${failures.join('\n- ')}`);
+  return failures.length ? 1 : 0;
+}
+
+function javaVersion(javaHome: string): string {
+  try {
+    return `Java ${readFileSync(join(javaHome, 'release'), 'utf8').match(/JAVA_VERSION="([^"]+)"/)?.[1] ?? '?'}`;
+  } catch {
+    return 'Java ?';
+  }
+}
