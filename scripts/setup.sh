@@ -113,7 +113,16 @@ node_headers_dir() {
 native() {
   local headers
   headers=$(node_headers_dir) || die "cannot find or fetch the Node $(node --version) headers for the addon build"
-  (cd "$NATIVE_DIR" && ../node_modules/.bin/node-gyp rebuild --nodedir="$headers" --loglevel=warn)
+  # Several checkouts' set-ups may run at once: one build at a time, and an incremental one (make)
+  # rather than a rebuild, so the .node file others have loaded is not deleted under them.
+  mkdir -p .cache
+  (
+    flock 9
+    cd "$NATIVE_DIR"
+    local gyp=(../node_modules/.bin/node-gyp --nodedir="$headers" --loglevel=warn)
+    [[ -f build/Makefile && build/config.gypi -nt binding.gyp ]] || "${gyp[@]}" configure
+    "${gyp[@]}" build
+  ) 9>.cache/native-build.lock
 }
 
 main() {

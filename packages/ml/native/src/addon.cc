@@ -11,6 +11,7 @@
 
 #include <dlfcn.h>
 
+#include <cctype>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
@@ -39,6 +40,7 @@ struct Api {
   int (*XGDMatrixSetStrFeatureInfo)(DMatrixHandle, const char*, const char**, bst_ulong);
   int (*XGDMatrixNumRow)(DMatrixHandle, bst_ulong*);
   int (*XGDMatrixNumCol)(DMatrixHandle, bst_ulong*);
+  int (*XGDMatrixNumNonMissing)(DMatrixHandle, bst_ulong*);
   int (*XGDMatrixFree)(DMatrixHandle);
   int (*XGBoosterCreate)(const DMatrixHandle[], bst_ulong, BoosterHandle*);
   int (*XGBoosterFree)(BoosterHandle);
@@ -63,6 +65,8 @@ struct Api {
   int (*XGTrackerRun)(TrackerHandle, const char*);
   int (*XGTrackerWaitFor)(TrackerHandle, const char*);
   int (*XGTrackerFree)(TrackerHandle);
+  int (*XGBRegisterLogCallback)(void (*)(const char*));
+  int (*XGBoosterSetStrFeatureInfo)(BoosterHandle, const char*, const char**, bst_ulong);
 };
 
 // One library per process, shared by every worker thread's instance of the addon.
@@ -76,9 +80,26 @@ const char* kInstallHint =
     "install it with ./scripts/setup.sh (the xgboost-cpu wheel in .venv), or point QUIVER_XGBOOST_LIB at a "
     "libxgboost.so of version 2.1 or newer";
 
+// XGBoost reports some mistakes (an unknown parameter name) only as a logged warning. A job collects
+// what its thread logs while it runs, so the JS side can see those messages; other messages go to
+// stderr, as XGBoost itself would print them.
+thread_local std::vector<std::string>* log_sink = nullptr;
+
+void OnLog(const char* msg) {
+  if (log_sink) {
+    log_sink->emplace_back(msg);
+  } else {
+    std::fprintf(stderr, "%s\n", msg);
+  }
+}
+
 std::string LastError(const char* fn) {
-  const char* msg = api.XGBGetLastError();
-  return std::string(fn) + ": " + (msg ? msg : "unknown XGBoost error");
+  std::string msg = api.XGBGetLastError() ? api.XGBGetLastError() : "unknown XGBoost error";
+  // The native backtrace that follows the message says nothing to a JS caller.
+  size_t trace = msg.find("\nStack trace:");
+  if (trace != std::string::npos) msg.resize(trace);
+  while (!msg.empty() && std::isspace(static_cast<unsigned char>(msg.back()))) msg.pop_back();
+  return std::string(fn) + ": " + msg;
 }
 
 #define XGB_CHECK(call, fn)                   \
@@ -188,6 +209,7 @@ struct Job {
   Napi::Promise::Deferred deferred;
   std::vector<Napi::Reference<Napi::Value>> keep;  // JS objects whose memory or handles the job uses
   std::string error;
+  std::vector<std::string> log;
   Lane* lane = nullptr;
 
   explicit Job(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
@@ -196,13 +218,22 @@ struct Job {
   virtual std::string Run() = 0;
   virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 
+  Napi::Array LogArray(Napi::Env env) {
+    Napi::Array a = Napi::Array::New(env, log.size());
+    for (uint32_t i = 0; i < log.size(); ++i) a.Set(i, log[i]);
+    return a;
+  }
   void Keep(const Napi::Value& v) { keep.push_back(Napi::Persistent(v)); }
   void Execute() {
+    // XGBoost keeps the log callback per thread, like the last error.
+    api.XGBRegisterLogCallback(OnLog);
+    log_sink = &log;
     try {
       error = Run();
     } catch (const std::exception& e) {
       error = e.what();
     }
+    log_sink = nullptr;
   }
   void Settle(Napi::Env env) {
     Napi::HandleScope scope(env);
@@ -211,7 +242,14 @@ struct Job {
       return;
     }
     try {
-      deferred.Resolve(Result(env));
+      Napi::Value result = Result(env);
+      if (!log.empty() && result.IsObject()) result.As<Napi::Object>().Set("log", LogArray(env));
+      else if (!log.empty() && result.IsUndefined()) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("log", LogArray(env));
+        result = o;
+      }
+      deferred.Resolve(result);
     } catch (const Napi::Error& e) {
       deferred.Reject(e.Value());
     }
@@ -339,6 +377,7 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     Sym(lib, "XGDMatrixSetStrFeatureInfo", a.XGDMatrixSetStrFeatureInfo, missing);
     Sym(lib, "XGDMatrixNumRow", a.XGDMatrixNumRow, missing);
     Sym(lib, "XGDMatrixNumCol", a.XGDMatrixNumCol, missing);
+    Sym(lib, "XGDMatrixNumNonMissing", a.XGDMatrixNumNonMissing, missing);
     Sym(lib, "XGDMatrixFree", a.XGDMatrixFree, missing);
     Sym(lib, "XGBoosterCreate", a.XGBoosterCreate, missing);
     Sym(lib, "XGBoosterFree", a.XGBoosterFree, missing);
@@ -361,6 +400,8 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     Sym(lib, "XGTrackerRun", a.XGTrackerRun, missing);
     Sym(lib, "XGTrackerWaitFor", a.XGTrackerWaitFor, missing);
     Sym(lib, "XGTrackerFree", a.XGTrackerFree, missing);
+    Sym(lib, "XGBRegisterLogCallback", a.XGBRegisterLogCallback, missing);
+    Sym(lib, "XGBoosterSetStrFeatureInfo", a.XGBoosterSetStrFeatureInfo, missing);
     int v[3] = {0, 0, 0};
     if (a.XGBoostVersion) a.XGBoostVersion(&v[0], &v[1], &v[2]);
     bool tooOld = v[0] < 2 || (v[0] == 2 && v[1] < 1);
@@ -373,6 +414,7 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
                                       (missing.empty() ? "" : " (missing " + missing + ")") + "; " + kInstallHint);
     }
     api = a;
+    api.XGBRegisterLogCallback(OnLog);
     lib_handle = lib;
     lib_path = path;
     std::memcpy(lib_version, v, sizeof v);
@@ -490,10 +532,12 @@ Napi::Value DMatrixSetInfo(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// dmatrixSetStrInfo(dm, field, strings): feature_name or feature_type.
-Napi::Value DMatrixSetStrInfo(const Napi::CallbackInfo& info) {
+// setStrInfo(dmatrix | booster, field, strings): feature_name or feature_type.
+Napi::Value SetStrInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Handle* dm = GetHandle(info[0], Kind::DMatrix);
+  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "expected a DMatrix or Booster handle");
+  bool booster = info[0].As<Napi::External<Handle>>().Data()->kind == Kind::Booster;
+  Handle* h = GetHandle(info[0], booster ? Kind::Booster : Kind::DMatrix);
   std::string field = GetString(info[1], "field");
   Napi::Array arr = info[2].As<Napi::Array>();
   std::vector<std::string> strs(arr.Length());
@@ -502,20 +546,27 @@ Napi::Value DMatrixSetStrInfo(const Napi::CallbackInfo& info) {
     strs[i] = GetString(arr.Get(i), field.c_str());
     ptrs[i] = strs[i].c_str();
   }
-  ThrowIfFailed(env, api.XGDMatrixSetStrFeatureInfo(dm->ptr, field.c_str(), ptrs.data(), ptrs.size()),
-                "XGDMatrixSetStrFeatureInfo");
+  if (booster) {
+    ThrowIfFailed(env, api.XGBoosterSetStrFeatureInfo(h->ptr, field.c_str(), ptrs.data(), ptrs.size()),
+                  "XGBoosterSetStrFeatureInfo");
+  } else {
+    ThrowIfFailed(env, api.XGDMatrixSetStrFeatureInfo(h->ptr, field.c_str(), ptrs.data(), ptrs.size()),
+                  "XGDMatrixSetStrFeatureInfo");
+  }
   return env.Undefined();
 }
 
 Napi::Value DMatrixShape(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Handle* dm = GetHandle(info[0], Kind::DMatrix);
-  bst_ulong rows = 0, cols = 0;
+  bst_ulong rows = 0, cols = 0, present = 0;
   ThrowIfFailed(env, api.XGDMatrixNumRow(dm->ptr, &rows), "XGDMatrixNumRow");
   ThrowIfFailed(env, api.XGDMatrixNumCol(dm->ptr, &cols), "XGDMatrixNumCol");
-  Napi::Array out = Napi::Array::New(env, 2);
+  ThrowIfFailed(env, api.XGDMatrixNumNonMissing(dm->ptr, &present), "XGDMatrixNumNonMissing");
+  Napi::Array out = Napi::Array::New(env, 3);
   out.Set(0u, static_cast<double>(rows));
   out.Set(1u, static_cast<double>(cols));
+  out.Set(2u, static_cast<double>(present));
   return out;
 }
 
@@ -876,7 +927,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dmatrixFromDense", Napi::Function::New(env, DMatrixFromDense));
   exports.Set("dmatrixFromColumns", Napi::Function::New(env, DMatrixFromColumns));
   exports.Set("dmatrixSetInfo", Napi::Function::New(env, DMatrixSetInfo));
-  exports.Set("dmatrixSetStrInfo", Napi::Function::New(env, DMatrixSetStrInfo));
+  exports.Set("setStrInfo", Napi::Function::New(env, SetStrInfo));
   exports.Set("dmatrixShape", Napi::Function::New(env, DMatrixShape));
   exports.Set("free", Napi::Function::New(env, FreeHandle));
   exports.Set("boosterCreate", Napi::Function::New(env, BoosterCreate));
