@@ -1,7 +1,8 @@
 import * as arrow from 'apache-arrow';
 import { AnalysisError } from '../errors.js';
 import { BlockStore } from '../exec/block-store.js';
-import { LocalExecutor } from '../exec/local-executor.js';
+import { ClusterExecutor } from '../exec/cluster-executor.js';
+import { type JobExecutor, LocalExecutor } from '../exec/local-executor.js';
 import { type LogicalPlan, planChildren } from '../logical/plan.js';
 import { explainLogical, explainPhysical } from '../logical/explain.js';
 import { optimize } from '../optimizer/optimize.js';
@@ -53,21 +54,27 @@ export class SessionBuilder {
 
   async getOrCreate(): Promise<Session> {
     if (Session.active && !Session.active.stopped) return Session.active;
-    const slots = parseMaster(this.masterUrl);
-    Session.active = new Session(this.name, this.masterUrl, slots, this.conf);
+    const master = parseMaster(this.masterUrl);
+    if (typeof master === 'number') {
+      Session.active = new Session(this.name, this.masterUrl, master, this.conf);
+    } else {
+      const store = new BlockStore();
+      const executor = await ClusterExecutor.connect(master.address, store);
+      Session.active = new Session(this.name, this.masterUrl, executor.slots, this.conf, { store, executor });
+    }
     return Session.active;
   }
 }
 
-function parseMaster(url: string): number {
+/** Task slots of a local master, or the scheduler's address of a cluster one. */
+function parseMaster(url: string): number | { address: string } {
   const m = /^local(?:\[(\d+|\*)\])?$/.exec(url.trim());
   if (m) {
     if (!m[1]) return 1;
     return m[1] === '*' ? LocalExecutor.defaultSlots() : Math.max(1, Number(m[1]));
   }
-  if (url.startsWith('quiver://')) {
-    throw new AnalysisError(`Cluster masters (${url}) need the distributed runtime, which this build does not include yet; use local[N]`);
-  }
+  const c = /^quiver:\/\/([^\s/:]+:\d{1,5})$/.exec(url.trim());
+  if (c) return { address: c[1]! };
   throw new AnalysisError(`Invalid master '${url}': use local, local[N], local[*] or quiver://host:port`);
 }
 
@@ -75,13 +82,17 @@ function parseMaster(url: string): number {
 export class Session {
   static active: Session | undefined;
   stopped = false;
-  private readonly store = new BlockStore();
-  readonly cacheManager = new CacheManager(this.store);
-  private readonly executor: LocalExecutor;
+  private readonly store: BlockStore;
+  readonly cacheManager: CacheManager;
+  private readonly executor: JobExecutor;
   private localCounter = 0;
 
-  constructor(readonly appName: string, readonly master: string, readonly slots: number, readonly conf: Map<string, string>) {
-    this.executor = new LocalExecutor(slots, this.store);
+  /** `cluster`: a connected ClusterExecutor and the store it serves blocks from; without it, an embedded LocalExecutor. */
+  constructor(readonly appName: string, readonly master: string, readonly slots: number, readonly conf: Map<string, string>,
+    cluster?: { store: BlockStore; executor: JobExecutor }) {
+    this.store = cluster?.store ?? new BlockStore();
+    this.cacheManager = new CacheManager(this.store);
+    this.executor = cluster?.executor ?? new LocalExecutor(slots, this.store);
   }
 
   static builder(): SessionBuilder {

@@ -13,12 +13,28 @@ import type { WorkerTaskRequest, WorkerTaskResponse } from './task-worker.js';
 
 const MAX_ATTEMPTS = 4;
 
+export interface JobResult {
+  readonly jobId: string;
+  /** Block ids of the last stage, one list per partition, in the session's block store. */
+  readonly partitions: string[][];
+  /** A RESULT-mode partition function's bytes, one per partition. */
+  readonly results?: Uint8Array[];
+}
+
+/** What a Session runs its jobs on: LocalExecutor (local[N]) or ClusterExecutor (quiver://host:port). */
+export interface JobExecutor {
+  /** Task slots: plans are cut into this many partitions. */
+  readonly slots: number;
+  runJob(stages: readonly Stage[], fn?: TaskFunction): Promise<JobResult>;
+  close(): Promise<void>;
+}
+
 /**
  * Runs stages on a piscina pool of `slots` threads, the embedded local[N] mode: the driver keeps
  * the blocks, ships each task the blocks it reads, and stores what it writes. A failed task is
  * retried, then the job fails with the task's original error and stack.
  */
-export class LocalExecutor {
+export class LocalExecutor implements JobExecutor {
   private readonly pool: Piscina;
   private jobCounter = 0;
 
@@ -40,7 +56,7 @@ export class LocalExecutor {
    * Runs the stages of one job; returns the block ids of the last stage, one list per partition. With `fn`, the
    * last stage's tasks run that partition function: RESULT mode returns its bytes per partition in `results`.
    */
-  async runJob(stages: readonly Stage[], fn?: TaskFunction): Promise<{ jobId: string; partitions: string[][]; results?: Uint8Array[] }> {
+  async runJob(stages: readonly Stage[], fn?: TaskFunction): Promise<JobResult> {
     const jobId = `job${++this.jobCounter}`;
     const outputs = new Map<number, { blockId: string; reducePartition: number }[]>();
     const last = stages[stages.length - 1]!;
@@ -133,7 +149,7 @@ function blockScanIds(stage: Stage): string[][] {
 }
 
 /** Boundary key rows that cut the pooled samples into `n` ranges of equal size, as Arrow IPC. */
-function rangeBounds(samples: readonly Uint8Array[], orders: readonly SortKey[], n: number): Uint8Array {
+export function rangeBounds(samples: readonly Uint8Array[], orders: readonly SortKey[], n: number): Uint8Array {
   const decoded = samples.map((s) => decodeIpc(s));
   const schema = decoded[0]!.schema;
   const all = concatBatches(schema, decoded.flatMap((d) => d.batches));

@@ -1,0 +1,525 @@
+import { randomUUID } from 'node:crypto';
+import { TaskDefinition, messageType } from '@quiver/proto';
+import { grpc, makeClient, serviceDefinition, unary } from '@quiver/proto/grpc';
+import { pino, type Logger } from 'pino';
+
+/** Attempts per task before its job fails, as Spark's spark.task.maxFailures. */
+export const MAX_TASK_ATTEMPTS = 4;
+
+export interface SchedulerOptions {
+  host?: string;
+  port?: number;
+  /** A worker silent for this long is declared lost: its running tasks are rescheduled, its blocks recomputed. */
+  heartbeatTimeoutMs?: number;
+  /** How often workers are asked to heartbeat. */
+  heartbeatIntervalMs?: number;
+  logger?: Logger;
+}
+
+type Obj = Record<string, any>;
+
+interface WorkerState {
+  readonly id: string;
+  readonly address: string;
+  readonly cores: number;
+  readonly client: grpc.Client & Record<string, any>;
+  running: number;
+  lastHeartbeat: number;
+  alive: boolean;
+  /** In-flight LaunchTask calls, cancelled when the worker is declared lost. */
+  readonly calls: Set<grpc.ClientUnaryCall>;
+}
+
+interface StageState {
+  readonly id: number;
+  readonly stageBytes: Uint8Array;
+  readonly fnBytes: Uint8Array;
+  readonly numTasks: number;
+  readonly dependsOn: readonly number[];
+  readonly scanIds: readonly string[];
+  readonly barrier: boolean;
+  /** The last successful TaskResult per partition; null while missing (not run yet, or its worker was lost). */
+  readonly outputs: (Obj | null)[];
+  readonly outputWorker: (string | null)[];
+  readonly pending: Map<number, Promise<void>>;
+  completed: number;
+  running: number;
+  failedAttempts: number;
+  recomputed: number;
+}
+
+enum JobState { RUNNING = 0, SUCCEEDED = 1, FAILED = 2, CANCELLED = 3 }
+
+interface Job {
+  readonly id: string;
+  readonly driverAddress: string;
+  readonly stages: Map<number, StageState>;
+  /** Which stage and partition wrote each block, to recompute it from lineage when its worker is lost. */
+  readonly producers: Map<string, { stage: number; partition: number }>;
+  state: JobState;
+  error: string;
+  failure: Obj | null;
+}
+
+/** A task that failed for good: the job fails with its original error. */
+class TaskFailure extends Error {
+  constructor(readonly result: Obj) {
+    super(result.error?.message ?? 'task failed');
+  }
+}
+
+class JobStopped extends Error {}
+
+interface Waiter {
+  readonly job: Job;
+  readonly preferred: readonly string[];
+  readonly excluded: ReadonlySet<string>;
+  readonly resolve: (w: WorkerState) => void;
+  readonly reject: (e: Error) => void;
+}
+
+
+const TaskResultType = messageType('TaskResult');
+
+/**
+ * The cluster's scheduler, as Ballista's: drivers submit a job's stages one at a time (a stage is an opaque
+ * StageDefinition plus the stages and blocks it reads); the scheduler runs one task per partition on workers'
+ * free slots, preferring the worker that holds most of the task's input, retries failed tasks on other
+ * workers, and recomputes shuffle outputs lost with a worker from the stages that wrote them.
+ */
+export class Scheduler {
+  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  private readonly workers = new Map<string, WorkerState>();
+  private readonly jobs = new Map<string, Job>();
+  private readonly waiters: Waiter[] = [];
+  private readonly log: Logger;
+  private readonly heartbeatTimeoutMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private monitor: NodeJS.Timeout | undefined;
+  address = '';
+
+  constructor(private readonly options: SchedulerOptions = {}) {
+    this.log = options.logger ?? pino({ name: 'quiver-scheduler' });
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(this.heartbeatTimeoutMs / 5));
+  }
+
+  async start(): Promise<string> {
+    this.server.addService(serviceDefinition('Scheduler'), {
+      RegisterWorker: this.rpc((r) => this.registerWorker(r)),
+      Heartbeat: this.rpc((r) => this.heartbeat(r)),
+      GetClusterInfo: this.rpc(() => this.clusterInfo()),
+      RunStage: (call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => this.runStageCall(call, cb),
+      CloseJob: this.rpc((r) => this.closeJob(r.jobId)),
+      CancelJob: this.rpc((r) => this.cancelJob(r.jobId, 'cancelled by the driver')),
+      GetJobStatus: this.rpc((r) => this.jobStatus(r.jobId)),
+    });
+    const host = this.options.host ?? '127.0.0.1';
+    const port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${host}:${this.options.port ?? 7077}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    this.address = `${host}:${port}`;
+    this.monitor = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.floor(this.heartbeatTimeoutMs / 4)));
+    this.log.info({ address: this.address, heartbeatTimeoutMs: this.heartbeatTimeoutMs }, 'scheduler started');
+    return this.address;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.monitor);
+    for (const job of this.jobs.values()) if (job.state === JobState.RUNNING) this.failJob(job, JobState.CANCELLED, 'the scheduler is shutting down');
+    for (const w of this.workers.values()) w.client.close();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    this.server.forceShutdown();
+    this.log.info('scheduler stopped');
+  }
+
+  /** Wraps a handler: a thrown error with a `code` becomes that gRPC status, anything else INTERNAL. */
+  private rpc(fn: (req: Obj) => Obj | Promise<Obj>) {
+    return async (call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => {
+      try {
+        cb(null, await fn(call.request));
+      } catch (e) {
+        const err = e as Error & { code?: number };
+        cb({ code: err.code ?? grpc.status.INTERNAL, details: err.message });
+      }
+    };
+  }
+
+  private registerWorker(r: Obj): Obj {
+    if (!r.workerId || !r.address || !(r.cores > 0)) {
+      throw Object.assign(new Error('RegisterWorker needs worker_id, address and cores > 0'), { code: grpc.status.INVALID_ARGUMENT });
+    }
+    const existing = this.workers.get(r.workerId);
+    if (existing?.alive) {
+      throw Object.assign(new Error(`Worker '${r.workerId}' is already registered (from ${existing.address}); stop it or choose another id`), { code: grpc.status.ALREADY_EXISTS });
+    }
+    const w: WorkerState = {
+      id: r.workerId, address: r.address, cores: r.cores, client: makeClient('Worker', r.address, { rawResponses: ['LaunchTask'] }),
+      running: 0, lastHeartbeat: Date.now(), alive: true, calls: new Set(),
+    };
+    this.workers.set(w.id, w);
+    this.log.info({ worker: w.id, address: w.address, cores: w.cores, memory: r.memoryBytes }, 'worker registered');
+    this.dispatch();
+    return { heartbeatIntervalMs: this.heartbeatIntervalMs };
+  }
+
+  private heartbeat(r: Obj): Obj {
+    const w = this.workers.get(r.workerId);
+    if (!w?.alive) return { reregister: true };
+    w.lastHeartbeat = Date.now();
+    return { reregister: false };
+  }
+
+  private clusterInfo(): Obj {
+    const alive = [...this.workers.values()].filter((w) => w.alive);
+    return { workers: alive.map((w) => ({ workerId: w.id, address: w.address, cores: w.cores })), totalCores: alive.reduce((s, w) => s + w.cores, 0) };
+  }
+
+  private checkHeartbeats(): void {
+    const now = Date.now();
+    for (const w of this.workers.values()) {
+      if (w.alive && now - w.lastHeartbeat > this.heartbeatTimeoutMs) this.workerLost(w, `no heartbeat for ${this.heartbeatTimeoutMs} ms`);
+    }
+  }
+
+  /** Forgets a worker: its running tasks fail over (their calls are cancelled), its blocks count as missing. */
+  private workerLost(w: WorkerState, reason: string): void {
+    if (!w.alive) return;
+    w.alive = false;
+    this.workers.delete(w.id);
+    let lost = 0;
+    for (const job of this.jobs.values()) {
+      for (const st of job.stages.values()) {
+        st.outputWorker.forEach((owner, p) => {
+          if (owner === w.id) { st.outputs[p] = null; st.outputWorker[p] = null; st.completed--; lost++; }
+        });
+      }
+    }
+    for (const c of w.calls) c.cancel();
+    w.client.close();
+    this.log.warn({ worker: w.id, reason, lostOutputs: lost }, 'worker lost');
+  }
+
+  private runStageCall(call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>): void {
+    const r = call.request;
+    let job: Job;
+    try {
+      job = this.acceptStage(r);
+    } catch (e) {
+      const err = e as Error & { code?: number };
+      cb({ code: err.code ?? grpc.status.INTERNAL, details: err.message });
+      return;
+    }
+    // The driver went away (crashed, or the connection broke): nobody will read this job's results.
+    const onCancel = () => this.cancelJob(job.id, 'the driver disconnected');
+    call.on('cancelled', onCancel);
+    const st = job.stages.get(r.stageId)!;
+    this.runStage(job, st).then(
+      (results) => { call.off('cancelled', onCancel); cb(null, { results }); },
+      (e) => {
+        call.off('cancelled', onCancel);
+        if (e instanceof TaskFailure) cb(null, { results: [e.result] });
+        else cb({ code: job.state === JobState.CANCELLED ? grpc.status.CANCELLED : grpc.status.INTERNAL, details: (e as Error).message });
+      },
+    );
+  }
+
+  private acceptStage(r: Obj): Job {
+    if (!r.jobId) throw Object.assign(new Error('RunStage needs a job_id'), { code: grpc.status.INVALID_ARGUMENT });
+    let job = this.jobs.get(r.jobId);
+    if (!job) {
+      job = { id: r.jobId, driverAddress: r.driverAddress, stages: new Map(), producers: new Map(), state: JobState.RUNNING, error: '', failure: null };
+      this.jobs.set(job.id, job);
+      this.log.info({ job: job.id, driver: job.driverAddress }, 'job started');
+    }
+    if (job.state !== JobState.RUNNING) throw Object.assign(new Error(`Job '${job.id}' is no longer running: ${job.error}`), { code: grpc.status.FAILED_PRECONDITION });
+    for (const d of r.dependsOn as number[]) {
+      if (!job.stages.has(d)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${job.id}' reads stage ${d}, which was never submitted`), { code: grpc.status.INVALID_ARGUMENT });
+    }
+    if (job.stages.has(r.stageId)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${job.id}' was already submitted`), { code: grpc.status.ALREADY_EXISTS });
+    if (!(r.numTasks > 0)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${job.id}' has no tasks`), { code: grpc.status.INVALID_ARGUMENT });
+    const cores = this.clusterInfo().totalCores as number;
+    if (r.barrier && r.numTasks > cores) {
+      throw Object.assign(new Error(`A barrier stage needs all ${r.numTasks} tasks to run at once, but the cluster has ${cores} task slots`), { code: grpc.status.FAILED_PRECONDITION });
+    }
+    job.stages.set(r.stageId, {
+      id: r.stageId, stageBytes: r.stage, fnBytes: r.partitionFunction ?? new Uint8Array(0), numTasks: r.numTasks, dependsOn: r.dependsOn,
+      scanIds: r.scanBlockIds, barrier: r.barrier, outputs: new Array(r.numTasks).fill(null), outputWorker: new Array(r.numTasks).fill(null),
+      pending: new Map(), completed: 0, running: 0, failedAttempts: 0, recomputed: 0,
+    });
+    return job;
+  }
+
+  /** Runs every partition; repeats for partitions whose output was lost with a worker before the stage ended. */
+  private async runStage(job: Job, st: StageState): Promise<Obj[]> {
+    for (;;) {
+      const missing = st.outputs.flatMap((o, p) => (o ? [] : [p]));
+      if (missing.length === 0) break;
+      await Promise.all(missing.map((p) => this.ensurePartition(job, st, p)));
+    }
+    return st.outputs as Obj[];
+  }
+
+  /** Runs partition `p` of a stage unless its output exists or is being computed (lineage recompute shares this). */
+  private ensurePartition(job: Job, st: StageState, p: number): Promise<void> {
+    if (st.outputs[p]) return Promise.resolve();
+    let pending = st.pending.get(p);
+    if (!pending) {
+      pending = this.runPartition(job, st, p).finally(() => st.pending.delete(p));
+      st.pending.set(p, pending);
+    }
+    return pending;
+  }
+
+  private async ensureInputs(job: Job, st: StageState): Promise<void> {
+    for (;;) {
+      const needed: Promise<void>[] = [];
+      for (const d of st.dependsOn) {
+        const dep = job.stages.get(d)!;
+        dep.outputs.forEach((o, q) => { if (!o) { dep.recomputed++; needed.push(this.ensurePartition(job, dep, q)); } });
+      }
+      for (const id of st.scanIds) {
+        const prod = job.producers.get(id);
+        const dep = prod && job.stages.get(prod.stage);
+        if (dep && !dep.outputs[prod.partition]) { dep.recomputed++; needed.push(this.ensurePartition(job, dep, prod.partition)); }
+      }
+      if (needed.length === 0) return;
+      await Promise.all(needed);
+    }
+  }
+
+  private async runPartition(job: Job, st: StageState, p: number): Promise<void> {
+    let failures = 0;
+    const excluded = new Set<string>();
+    for (;;) {
+      this.checkRunning(job);
+      await this.ensureInputs(job, st);
+      const worker = await this.acquire(job, this.preferredWorkers(job, st, p), excluded);
+      const attempt = failures;
+      let result: Obj;
+      st.running++;
+      try {
+        result = await this.launch(worker, this.taskBytes(job, st, p, attempt));
+      } catch (e) {
+        // The call broke: the worker died or was declared lost. Not the task's fault; run it elsewhere.
+        this.workerLost(worker, `LaunchTask failed: ${(e as Error).message}`);
+        continue;
+      } finally {
+        st.running--;
+        this.release(worker);
+      }
+      const err = result.error as Obj | null;
+      if (!err?.name && !err?.message) {
+        if (job.state !== JobState.RUNNING) {
+          // The job's blocks were dropped while this task ran; drop what it just wrote too.
+          if (worker.alive) this.dropOn(worker, job);
+          return;
+        }
+        if (!worker.alive) continue;
+        st.outputs[p] = result;
+        st.outputWorker[p] = worker.id;
+        st.completed++;
+        for (const b of result.outputs as Obj[]) job.producers.set(b.blockId, { stage: st.id, partition: p });
+        return;
+      }
+      // For FetchFailed the worker puts the unreachable holder's address in `stack`.
+      if (err.name === 'FetchFailed' && err.stack !== job.driverAddress) {
+        // A block's holder is gone: forget it, so ensureInputs recomputes what it held.
+        const holder = [...this.workers.values()].find((w) => w.address === err.stack);
+        if (holder) this.workerLost(holder, `a task could not fetch its blocks: ${err.message}`);
+        if (this.markLostLocation(job, err.stack) || holder) continue;
+      }
+      failures++;
+      st.failedAttempts++;
+      excluded.add(worker.id);
+      this.log.warn({ job: job.id, stage: st.id, partition: p, attempt, worker: worker.id, error: err.message }, 'task failed');
+      if (err.name === 'AnalysisError' || err.name === 'InputError' || failures >= MAX_TASK_ATTEMPTS) {
+        const failure = new TaskFailure({ ...result, jobId: job.id, stageId: st.id, partition: p });
+        this.failJob(job, JobState.FAILED, `Task ${st.id}.${p} failed ${failures} time(s): ${err.message}`);
+        throw failure;
+      }
+    }
+  }
+
+  /** Outputs recorded at an address nobody serves any more (a worker lost before its registration was replaced). */
+  private markLostLocation(job: Job, address: string): boolean {
+    let lost = false;
+    for (const st of job.stages.values()) {
+      st.outputs.forEach((o, p) => {
+        if (o && (o.outputs as Obj[]).some((b) => b.location === address)) { st.outputs[p] = null; st.outputWorker[p] = null; st.completed--; lost = true; }
+      });
+    }
+    return lost;
+  }
+
+  private checkRunning(job: Job): void {
+    if (job.state !== JobState.RUNNING) throw new JobStopped(`Job '${job.id}' stopped: ${job.error}`);
+  }
+
+  /** Workers holding the task's input blocks, most bytes first. */
+  private preferredWorkers(job: Job, st: StageState, p: number): string[] {
+    const bytes = new Map<string, number>();
+    for (const d of st.dependsOn) {
+      const dep = job.stages.get(d)!;
+      dep.outputs.forEach((o, q) => {
+        const w = dep.outputWorker[q];
+        if (!o || !w) return;
+        for (const b of o.outputs as Obj[]) if (b.reducePartition === p) bytes.set(w, (bytes.get(w) ?? 0) + Number(b.bytes));
+      });
+    }
+    for (const id of st.scanIds) {
+      const prod = job.producers.get(id);
+      const w = prod && job.stages.get(prod.stage)!.outputWorker[prod.partition];
+      if (w && prod.partition === p) bytes.set(w, (bytes.get(w) ?? 0) + 1);
+    }
+    return [...bytes].sort((a, b) => b[1] - a[1]).map(([w]) => w);
+  }
+
+  /**
+   * A TaskDefinition with the stage (and partition function) spliced in as the driver encoded them: the
+   * scheduler never parses plans, and a stage's bytes are encoded once however many tasks it has.
+   */
+  private taskBytes(job: Job, st: StageState, p: number, attempt: number): Uint8Array {
+    const inputs = st.dependsOn.map((d) => ({ stageId: d, blocks: job.stages.get(d)!.outputs.flatMap((o) => (o!.outputs as Obj[])) }));
+    const scanBlocks = st.scanIds.map((id) => {
+      const prod = job.producers.get(id);
+      const ref = prod && (job.stages.get(prod.stage)!.outputs[prod.partition]?.outputs as Obj[] | undefined)?.find((b) => b.blockId === id);
+      return ref ?? { blockId: id, location: job.driverAddress };
+    });
+    const head = TaskDefinition.encode(TaskDefinition.fromObject({ jobId: job.id, stageId: st.id, partition: p, attempt, inputs, scanBlocks })).finish();
+    return concat([head, field(5, st.stageBytes), st.fnBytes.length ? field(7, st.fnBytes) : new Uint8Array(0)]);
+  }
+
+  private launch(w: WorkerState, task: Uint8Array): Promise<Obj> {
+    return new Promise((resolve, reject) => {
+      const call = w.client.LaunchTask(task, (err: grpc.ServiceError | null, res: Buffer) => {
+        w.calls.delete(call);
+        if (err) reject(err);
+        else resolve(TaskResultType.toObject(TaskResultType.decode(res), { longs: Number, defaults: true }));
+      });
+      w.calls.add(call);
+    });
+  }
+
+  private acquire(job: Job, preferred: readonly string[], excluded: ReadonlySet<string>): Promise<WorkerState> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ job, preferred, excluded, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private release(w: WorkerState): void {
+    w.running--;
+    this.dispatch();
+  }
+
+  /**
+   * Hands free slots to waiting tasks in arrival order, each to its preferred worker when that one has a slot;
+   * a task that failed on a worker avoids it while another worker is alive.
+   */
+  private dispatch(): void {
+    for (let i = 0; i < this.waiters.length; ) {
+      const wt = this.waiters[i]!;
+      if (wt.job.state !== JobState.RUNNING) {
+        this.waiters.splice(i, 1);
+        wt.reject(new JobStopped(`Job '${wt.job.id}' stopped: ${wt.job.error}`));
+        continue;
+      }
+      const alive = [...this.workers.values()].filter((w) => w.alive);
+      const allowed = alive.some((w) => !wt.excluded.has(w.id)) ? alive.filter((w) => !wt.excluded.has(w.id)) : alive;
+      const free = allowed.filter((w) => w.running < w.cores);
+      if (free.length === 0) {
+        if (alive.every((w) => w.running >= w.cores)) return;
+        i++;
+        continue;
+      }
+      const chosen = wt.preferred.map((id) => free.find((w) => w.id === id)).find((w) => w) ?? leastLoaded(free);
+      chosen.running++;
+      this.waiters.splice(i, 1);
+      wt.resolve(chosen);
+    }
+  }
+
+  private failJob(job: Job, state: JobState, error: string): void {
+    if (job.state !== JobState.RUNNING) return;
+    job.state = state;
+    job.error = error;
+    this.log.warn({ job: job.id, state: JobState[state] ?? state, error }, 'job stopped');
+    this.dispatch();
+    this.dropBlocks(job);
+  }
+
+  private cancelJob(jobId: string, reason: string): Obj {
+    const job = this.requireJob(jobId);
+    this.failJob(job, JobState.CANCELLED, reason);
+    return {};
+  }
+
+  private closeJob(jobId: string): Obj {
+    const job = this.requireJob(jobId);
+    if (job.state === JobState.RUNNING) {
+      job.state = JobState.SUCCEEDED;
+      this.dropBlocks(job);
+    }
+    this.log.info({ job: job.id }, 'job closed');
+    return {};
+  }
+
+  /** Frees the job's blocks on every worker and its lineage here; its status stays queryable. */
+  private dropBlocks(job: Job): void {
+    for (const w of this.workers.values()) if (w.alive) this.dropOn(w, job);
+    job.producers.clear();
+  }
+
+  private dropOn(w: WorkerState, job: Job): void {
+    unary(w.client, 'DropBlocks', { prefix: `${job.id}/` }, 10_000).catch((e) => this.log.warn({ worker: w.id, error: e.message }, 'DropBlocks failed'));
+  }
+
+  private requireJob(jobId: string): Job {
+    const job = this.jobs.get(jobId);
+    if (!job) throw Object.assign(new Error(`Unknown job id '${jobId}'`), { code: grpc.status.NOT_FOUND });
+    return job;
+  }
+
+  private jobStatus(jobId: string): Obj {
+    const job = this.requireJob(jobId);
+    return {
+      jobId: job.id, state: job.state, error: job.error,
+      stages: [...job.stages.values()].map((s) => ({
+        stageId: s.id, numTasks: s.numTasks, completed: s.completed, running: s.running, failedAttempts: s.failedAttempts, recomputed: s.recomputed,
+      })),
+    };
+  }
+
+  /** For tests: registered, live workers. */
+  get liveWorkers(): number {
+    return [...this.workers.values()].filter((w) => w.alive).length;
+  }
+}
+
+export const newWorkerId = (): string => `worker-${randomUUID().slice(0, 8)}`;
+
+function leastLoaded(ws: readonly WorkerState[]): WorkerState {
+  return ws.reduce((a, b) => (a.running / a.cores <= b.running / b.cores ? a : b));
+}
+
+/** A length-delimited protobuf field (wire type 2). */
+function field(num: number, bytes: Uint8Array): Uint8Array {
+  const head: number[] = [(num << 3) | 2];
+  for (let n = bytes.length; ; n >>>= 7) {
+    if (n < 0x80) { head.push(n); break; }
+    head.push((n & 0x7f) | 0x80);
+  }
+  const out = new Uint8Array(head.length + bytes.length);
+  out.set(head);
+  out.set(bytes, head.length);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+
