@@ -5,3 +5,11 @@ export { Pipeline, PipelineModel, type PipelineParams } from './pipeline/pipelin
 export { MLWriter, ModelLoadError, loadStage, registerLoader, readMetadata, readData, type Metadata } from './persistence/persistence.js';
 export { Vectors, denseColumn, toDenseMatrix, vectorSize, dot, norm2 } from './linalg/vectors.js';
 export { SparseVector } from '@quiver/core';
+export { VectorAssembler, type VectorAssemblerParams } from './feature/vector-assembler.js';
+export { StandardScaler, StandardScalerModel, MinMaxScaler, MinMaxScalerModel, type StandardScalerParams, type MinMaxScalerParams } from './feature/scalers.js';
+export { StringIndexer, StringIndexerModel, type StringIndexerParams } from './feature/string-indexer.js';
+export { OneHotEncoder, OneHotEncoderModel, type OneHotEncoderParams } from './feature/one-hot-encoder.js';
+export { Imputer, ImputerModel, type ImputerParams } from './feature/imputer.js';
+export { Bucketizer, QuantileDiscretizer, type BucketizerParams, type QuantileDiscretizerParams } from './feature/bucketizer.js';
+export { PolynomialExpansion, type PolynomialExpansionParams } from './feature/polynomial-expansion.js';
+export { Evaluator, BinaryClassificationEvaluator, MulticlassClassificationEvaluator, RegressionEvaluator } from './evaluation/evaluators.js';

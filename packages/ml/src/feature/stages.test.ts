@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DataFrame, Float64Type, Schema, Session, SparseVector, Utf8Type, VectorType, field } from '@quiver/core';
+import { ParamError } from '../param/params.js';
+import { ModelLoadError } from '../persistence/persistence.js';
+import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
+import { Bucketizer, QuantileDiscretizer } from './bucketizer.js';
+import { Imputer, ImputerModel } from './imputer.js';
+import { OneHotEncoder, OneHotEncoderModel } from './one-hot-encoder.js';
+import { PolynomialExpansion } from './polynomial-expansion.js';
+import { MinMaxScaler, StandardScaler, StandardScalerModel } from './scalers.js';
+import { StringIndexer, StringIndexerModel } from './string-indexer.js';
+import { VectorAssembler } from './vector-assembler.js';
+
+// Spark's outputs, made by python/fixtures/ml_features.py with pyspark.
+const fx = JSON.parse(readFileSync(new URL('../../../../test/fixtures/ml/features-transformers.json', import.meta.url), 'utf8'));
+const num = (x: unknown): number => (x === 'NaN' ? NaN : x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : (x as number));
+
+let spark: Session;
+let dir: string;
+beforeAll(async () => {
+  spark = await Session.builder().master('local[2]').getOrCreate();
+  dir = mkdtempSync(join(tmpdir(), 'quiver-ml-features-'));
+});
+afterAll(async () => { await spark.stop(); rmSync(dir, { recursive: true, force: true }); });
+
+/** A DataFrame over 3 partitions, so every fit merges partial statistics. */
+const frame = (rows: unknown[][], schema: Schema): DataFrame => spark.createDataFrame(rows, schema).repartition(3);
+const column = async (df: DataFrame, name: string): Promise<unknown[]> => (await df.collect()).map((r) => (r as Record<string, unknown>)[name]);
+const dense = (x: unknown): number[] => Array.from(x instanceof SparseVector ? x.toDense() : (x as Float64Array));
+const closeRows = (got: number[][], want: unknown[][], tol = 1e-12) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((r, i) => r.forEach((x, j) => {
+    const w = num(want[i]![j]);
+    if (Number.isNaN(w)) expect(x).toBeNaN(); else expect(Math.abs(x - w)).toBeLessThanOrEqual(tol);
+  }));
+};
+/** Rows come back in partition order; an id column restores the input order. */
+const ordered = (df: DataFrame) => df.orderBy('id');
+
+describe('StringIndexer on a DataFrame', () => {
+  const schema = new Schema([field('id', Float64Type), field('cat', Utf8Type)]);
+  const fitRows = (fx.stringIndexer.fit as (string | null)[]).map((c, i) => [i, c]);
+  it('learns Spark\'s labels in one aggregation and maps with keep; persists and loads', async () => {
+    const c = fx.stringIndexer.cases['frequencyDesc/keep'];
+    const model = await new StringIndexer({ inputCol: 'cat', outputCol: 'idx', handleInvalid: 'keep' }).fit(frame(fitRows, schema));
+    expect(model.labels).toEqual(c.labels);
+    const test = frame((c.input as (string | null)[]).map((x, i) => [i, x]), schema);
+    expect(await column(ordered(await model.transform(test)), 'idx')).toEqual(c.output);
+    await model.write().overwrite().save(join(dir, 'indexer'));
+    const again = await StringIndexerModel.load(join(dir, 'indexer'));
+    expect(again.labels).toEqual(c.labels);
+    expect(again.get('handleInvalid')).toBe('keep');
+    expect(await column(ordered(await again.transform(test)), 'idx')).toEqual(c.output);
+  });
+  it('skip drops unseen and null labels; error names the unseen label', async () => {
+    const c = fx.stringIndexer.cases['alphabetAsc/skip'];
+    const model = await new StringIndexer({ inputCol: 'cat', outputCol: 'idx', handleInvalid: 'skip', stringOrderType: 'alphabetAsc' }).fit(frame(fitRows, schema));
+    const test = frame([...(fx.stringIndexer.fit as (string | null)[]), 'a', 'zz', null, 'd'].map((x, i) => [i, x]), schema);
+    expect(await column(ordered(await model.transform(test)), 'idx')).toEqual(c.output);
+    model.set('handleInvalid', 'error');
+    await expect(model.transform(frame([[0, 'a'], [1, 'zz']], schema))).rejects.toThrow(/unseen label 'zz' in column 'cat'/);
+    await expect(model.transform(frame([[0, 'a'], [1, null]], schema))).rejects.toThrow(/StringIndexer encountered a null in column 'cat'/);
+  });
+  it('a missing or non-string input column fails at fit, naming it, before any task', async () => {
+    await expect(new StringIndexer({ inputCol: 'nope', outputCol: 'i' }).fit(frame(fitRows, schema))).rejects.toThrow(ParamError);
+    await expect(new StringIndexer({ inputCol: 'id', outputCol: 'i' }).fit(frame(fitRows, schema))).rejects.toThrow(/inputCol 'id' must be a string column, but it is double/);
+  });
+});
+
+describe('OneHotEncoder, VectorAssembler and the scalers on a DataFrame', () => {
+  it('OneHotEncoder equals Spark with dropLast and keep, and persists', async () => {
+    const schema = new Schema([field('id', Float64Type), field('i', Float64Type)]);
+    const c = fx.oneHotEncoder.cases['dropLast=True/keep'];
+    const model = await new OneHotEncoder({ inputCols: ['i'], outputCols: ['v'], handleInvalid: 'keep' }).fit(frame((fx.oneHotEncoder.fit as number[]).map((x, i) => [i, x]), schema));
+    expect(model.categorySizes).toEqual([4]);
+    const test = frame((c.input as number[]).map((x, i) => [i, x]), schema);
+    closeRows((await column(ordered(await model.transform(test)), 'v')).map(dense), c.output);
+    await model.write().overwrite().save(join(dir, 'ohe'));
+    expect((await OneHotEncoderModel.load(join(dir, 'ohe'))).categorySizes).toEqual([4]);
+  });
+
+  it('StandardScaler and MinMaxScaler statistics and outputs equal Spark; the scaler model round-trips', async () => {
+    const schema = new Schema([field('id', Float64Type), field('x', VectorType(3))]);
+    const df = frame((fx.scalers.input as number[][]).map((x, i) => [i, x]), schema);
+    const c = fx.scalers.standard['withMean=True/withStd=True'];
+    const model = await new StandardScaler({ inputCol: 'x', outputCol: 'y', withMean: true }).fit(df);
+    closeRows([Array.from(model.mean), Array.from(model.std)], [c.mean, c.std]);
+    closeRows((await column(ordered(await model.transform(df)), 'y')).map(dense), c.output);
+    await model.write().overwrite().save(join(dir, 'scaler'));
+    const again = await StandardScalerModel.load(join(dir, 'scaler'));
+    closeRows((await column(ordered(await again.transform(df)), 'y')).map(dense), c.output);
+    const mm = await new MinMaxScaler({ inputCol: 'x', outputCol: 'y', min: -1, max: 2 }).fit(df);
+    closeRows((await column(ordered(await mm.transform(df)), 'y')).map(dense), fx.scalers.minMax.output);
+  });
+
+  it('VectorAssembler with handleInvalid=skip drops rows with NaN or null; error names the column', async () => {
+    const schema = new Schema([field('id', Float64Type), field('a', Float64Type), field('b', Float64Type)]);
+    const df = frame([[0, 1, 2], [1, NaN, 3], [2, 4, null], [3, 5, 6]], schema);
+    const skip = await new VectorAssembler({ inputCols: ['a', 'b'], outputCol: 'f', handleInvalid: 'skip' }).transform(df);
+    expect((await column(ordered(skip), 'f')).map(dense)).toEqual([[1, 2], [5, 6]]);
+    await expect(new VectorAssembler({ inputCols: ['a', 'b'], outputCol: 'f' }).transform(df)).rejects.toThrow(/VectorAssembler: (NaN|a null) in column '(a|b)'/);
+    expect(() => new VectorAssembler({ inputCols: ['a', 'zz'], outputCol: 'f' }).transformSchema(df.schema)).toThrow(/inputCols 'zz' is not a column/);
+  });
+});
+
+describe('Imputer, QuantileDiscretizer, Bucketizer, PolynomialExpansion on a DataFrame', () => {
+  it('Imputer median equals Spark and its model round-trips (NaN missingValue included)', async () => {
+    const im = fx.imputer;
+    const schema = new Schema([field('id', Float64Type), field('a', Float64Type), field('b', Float64Type)]);
+    const rows = (im.a as (number | null)[]).map((a, i) => [i, im.aNaN[i] ? NaN : a, im.bNaN[i] ? NaN : im.b[i]]);
+    const model = await new Imputer({ inputCols: ['a', 'b'], outputCols: ['a_out', 'b_out'], strategy: 'median' }).fit(frame(rows, schema));
+    expect(model.surrogates).toEqual(im.cases.median.surrogates);
+    await model.write().overwrite().save(join(dir, 'imputer'));
+    const again = await ImputerModel.load(join(dir, 'imputer'));
+    expect(again.get('missingValue')).toBeNaN();
+    const out = await again.transform(frame(rows, schema));
+    expect(await column(ordered(out), 'a_out')).toEqual(im.cases.median.a_out);
+  });
+  it('Imputer on an all-missing column is a clear error', async () => {
+    const schema = new Schema([field('a', Float64Type)]);
+    await expect(new Imputer({ inputCols: ['a'], outputCols: ['o'] }).fit(frame([[NaN], [null]], schema))).rejects.toThrow(/surrogate for column 'a' cannot be computed/);
+  });
+  it('QuantileDiscretizer splits equal Spark; its Bucketizer persists infinite splits', async () => {
+    const c = fx.quantileDiscretizer['n=500/numBuckets=7'];
+    const schema = new Schema([field('id', Float64Type), field('x', Float64Type)]);
+    const df = frame((c.input as number[]).map((x, i) => [i, x]), schema);
+    const b = await new QuantileDiscretizer({ inputCol: 'x', outputCol: 'b', numBuckets: 7 }).fit(df);
+    expect(b.get('splits')).toEqual(c.splits.map(num));
+    expect(await column(ordered(await b.transform(df)), 'b')).toEqual(c.output);
+    await b.write().overwrite().save(join(dir, 'bucketizer'));
+    expect((await Bucketizer.load(join(dir, 'bucketizer'))).get('splits')).toEqual(c.splits.map(num));
+  });
+  it('PolynomialExpansion equals Spark', async () => {
+    const c = fx.polynomialExpansion['3 features/degree 3'];
+    const df = spark.createDataFrame([[c.input]], new Schema([field('x', VectorType(3))]));
+    closeRows((await column(await new PolynomialExpansion({ inputCol: 'x', outputCol: 'p', degree: 3 }).transform(df), 'p')).map(dense), [c.output]);
+  });
+});
+
+describe('feature stages in a Pipeline', () => {
+  it('StringIndexer -> OneHotEncoder -> VectorAssembler -> StandardScaler fits, saves and reloads with equal output', async () => {
+    const schema = new Schema([field('id', Float64Type), field('carrier', Utf8Type), field('distance', Float64Type)]);
+    const rows = Array.from({ length: 60 }, (_, i) => [i, ['AA', 'DL', 'UA', 'WN'][i % 4]!, 100 + ((i * 37) % 900)]);
+    const df = frame(rows, schema);
+    const pipeline = new Pipeline({ stages: [
+      new StringIndexer({ inputCol: 'carrier', outputCol: 'carrier_idx' }),
+      new OneHotEncoder({ inputCols: ['carrier_idx'], outputCols: ['carrier_vec'] }),
+      new VectorAssembler({ inputCols: ['carrier_vec', 'distance'], outputCol: 'raw' }),
+      new StandardScaler({ inputCol: 'raw', outputCol: 'features' }),
+    ] });
+    const model = await pipeline.fit(df);
+    const out = (await column(ordered(await model.transform(df)), 'features')).map(dense);
+    expect(out[0]!.length).toBe(4);
+    await model.write().overwrite().save(join(dir, 'pipeline'));
+    const again = await PipelineModel.load(join(dir, 'pipeline'));
+    expect((await column(ordered(await again.transform(df)), 'features')).map(dense)).toEqual(out);
+    await expect(PipelineModel.load(join(dir, 'missing'))).rejects.toThrow(ModelLoadError);
+  });
+  it('a wrong column anywhere in the pipeline fails at fit before any stage runs', async () => {
+    const df = frame([[0, 'a', 1]], new Schema([field('id', Float64Type), field('carrier', Utf8Type), field('distance', Float64Type)]));
+    const p = new Pipeline({ stages: [new StringIndexer({ inputCol: 'carrier', outputCol: 'ci' }), new VectorAssembler({ inputCols: ['ci', 'distanc'], outputCol: 'f' })] });
+    await expect(p.fit(df)).rejects.toThrow(/inputCols 'distanc' is not a column/);
+  });
+});
