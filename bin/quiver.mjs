@@ -110,6 +110,9 @@ function workerCommand() {
       }
       const worker = new WorkerDaemon({
         scheduler: options.scheduler, host: options.host, port: options.port, cores: options.cores, memory, workDir: options.workDir, ...(options.id ? { id: options.id } : {}),
+        // Fault injection for the cluster tests (slow tasks, slow shuffle reads), never set in production.
+        taskDelayMs: Number(process.env.QUIVER_TEST_TASK_DELAY_MS ?? 0),
+        chunkDelayMs: Number(process.env.QUIVER_TEST_CHUNK_DELAY_MS ?? 0),
       });
       stopOnSignals(worker);
       try {

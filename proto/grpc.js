@@ -70,16 +70,18 @@ const CHUNK_BYTES = 1 << 20;
  * whenever the reader falls behind (back-pressure), so a slow reducer never makes the holder buffer a block.
  * `getBlock` returns the bytes or throws an error naming the block.
  */
-export function blockServiceHandlers(getBlock) {
+export function blockServiceHandlers(getBlock, { chunkDelayMs = 0, onFetch } = {}) {
   return {
     FetchBlocks: async (call) => {
       try {
+        onFetch?.(call.request.blockIds, call.getPeer());
         for (const id of call.request.blockIds) {
           const bytes = await getBlock(id);
           for (let off = 0; off === 0 || off < bytes.length; off += CHUNK_BYTES) {
             const chunk = { blockId: off === 0 ? id : '', data: bytes.subarray(off, off + CHUNK_BYTES), totalBytes: off === 0 ? bytes.length : 0 };
             if (call.cancelled) return;
             if (!call.write(chunk)) await new Promise((resolve) => call.once('drain', resolve));
+            if (chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, chunkDelayMs));
           }
         }
         call.end();

@@ -99,7 +99,7 @@ export class Scheduler {
   address = '';
 
   constructor(private readonly options: SchedulerOptions = {}) {
-    this.log = options.logger ?? pino({ name: 'quiver-scheduler' });
+    this.log = options.logger ?? pino({ name: 'quiver-scheduler', level: process.env.QUIVER_LOG_LEVEL ?? 'info' });
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(this.heartbeatTimeoutMs / 5));
   }
@@ -295,6 +295,7 @@ export class Scheduler {
       await this.ensureInputs(job, st);
       const worker = await this.acquire(job, this.preferredWorkers(job, st, p), excluded);
       const attempt = failures;
+      this.log.debug({ job: job.id, stage: st.id, partition: p, attempt, worker: worker.id }, 'task launched');
       let result: Obj;
       st.running++;
       try {
@@ -333,7 +334,7 @@ export class Scheduler {
       excluded.add(worker.id);
       this.log.warn({ job: job.id, stage: st.id, partition: p, attempt, worker: worker.id, error: err.message }, 'task failed');
       if (err.name === 'AnalysisError' || err.name === 'InputError' || failures >= MAX_TASK_ATTEMPTS) {
-        const failure = new TaskFailure({ ...result, jobId: job.id, stageId: st.id, partition: p });
+        const failure = new TaskFailure({ ...result, jobId: job.id, stageId: st.id, partition: p, attempts: failures });
         this.failJob(job, JobState.FAILED, `Task ${st.id}.${p} failed ${failures} time(s): ${err.message}`);
         throw failure;
       }

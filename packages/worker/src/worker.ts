@@ -21,6 +21,9 @@ export interface WorkerOptions {
   workDir?: string;
   id?: string;
   logger?: Logger;
+  /** Fault injection for tests: wait this long before running each task, and between the chunks this worker serves. */
+  taskDelayMs?: number;
+  chunkDelayMs?: number;
 }
 
 const TaskBlockLocations = messageType('TaskBlockLocations');
@@ -48,7 +51,7 @@ export class WorkerDaemon {
 
   constructor(private readonly options: WorkerOptions) {
     this.id = options.id ?? `worker-${randomUUID().slice(0, 8)}`;
-    this.log = options.logger ?? pino({ name: 'quiver-worker', base: { worker: this.id, pid: process.pid } });
+    this.log = options.logger ?? pino({ name: 'quiver-worker', level: process.env.QUIVER_LOG_LEVEL ?? 'info', base: { worker: this.id, pid: process.pid } });
     this.cores = options.cores ?? 1;
     this.memory = options.memory ?? 8 * 2 ** 30;
     this.store = new WorkerBlockStore(this.memory, join(options.workDir ?? tmpdir(), `quiver-${this.id}`));
@@ -75,7 +78,10 @@ export class WorkerDaemon {
         cb(null, {});
       },
     });
-    this.server.addService(serviceDefinition('BlockService'), blockServiceHandlers((id: string) => this.store.get(id)));
+    this.server.addService(serviceDefinition('BlockService'), blockServiceHandlers((id: string) => this.store.get(id), {
+      chunkDelayMs: this.options.chunkDelayMs ?? 0,
+      onFetch: (ids: readonly string[], peer: string) => this.log.debug({ blocks: ids.length, first: ids[0], peer }, 'serving blocks'),
+    }));
     const host = this.options.host ?? '127.0.0.1';
     const port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`${host}:${this.options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
@@ -146,8 +152,10 @@ export class WorkerDaemon {
       );
     });
     this.running++;
+    this.log.debug({ ...base, attempt: loc.attempt }, 'task started');
     let res: ThreadResponse;
     try {
+      if (this.options.taskDelayMs) await new Promise((r) => setTimeout(r, this.options.taskDelayMs));
       const req: ThreadRequest = { task: new Uint8Array(taskBytes.buffer, taskBytes.byteOffset, taskBytes.byteLength), port: port2 };
       res = await this.pool.run(req, { transferList: [port2] });
     } catch (e) {

@@ -117,9 +117,10 @@ export class ClusterExecutor implements JobExecutor {
       const err = e as Error;
       throw new ExecutionError(`Job ${jobId} failed at stage ${stage.id}: ${err.message}`, err.stack);
     }
-    const failed = results.find((r) => r.error && (r.error.name || r.error.message)) as (ClusterTaskResult & { stageId?: number; partition?: number }) | undefined;
+    const failed = results.find((r) => r.error && (r.error.name || r.error.message)) as (ClusterTaskResult & { stageId?: number; partition?: number; attempts?: number }) | undefined;
     if (failed) {
-      throw new ExecutionError(`Task ${failed.stageId ?? stage.id}.${failed.partition ?? 0} failed: ${failed.error!.message}`, failed.error!.stack);
+      const where = `Task ${failed.stageId ?? stage.id}.${failed.partition ?? 0}`;
+      throw new ExecutionError(`${where} failed${failed.attempts ? ` (${failed.attempts} attempts)` : ''}: ${failed.error!.message}`, failed.error!.stack);
     }
     return results;
   }

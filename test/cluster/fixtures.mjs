@@ -1,0 +1,13 @@
+// Partition functions the cluster tests run on workers (imported there by absolute path).
+
+/** Always fails, naming its partition, so the test can check the job reports this exact message. */
+export function alwaysThrows(part, args, ctx) {
+  throw new Error(`deliberate failure in partition ${ctx.partition}`);
+}
+
+/** The partition's row count as 8 little-endian bytes. */
+export function countRows(part) {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, part.numRows, true);
+  return out;
+}
