@@ -13,3 +13,6 @@ export { Imputer, ImputerModel, type ImputerParams } from './feature/imputer.js'
 export { Bucketizer, QuantileDiscretizer, type BucketizerParams, type QuantileDiscretizerParams } from './feature/bucketizer.js';
 export { PolynomialExpansion, type PolynomialExpansionParams } from './feature/polynomial-expansion.js';
 export { Evaluator, BinaryClassificationEvaluator, MulticlassClassificationEvaluator, RegressionEvaluator } from './evaluation/evaluators.js';
+export { XGBoostClassifier, XGBoostClassificationModel, XGBoostRegressor, XGBoostRegressionModel, type XGBoostParams, type XGBoostClassifierParams } from './xgboost/estimator.js';
+export { Booster, DMatrix, Lane, Tracker, loadXGBoost, findLibXGBoost, communicatorInit, communicatorFinalize } from './xgboost/native.js';
+export { ParamGridBuilder, CrossValidator, CrossValidatorModel, TrainValidationSplit, TrainValidationSplitModel, type ParamMap, type TuningProgress } from './tuning/tuning.js';
