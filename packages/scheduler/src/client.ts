@@ -55,7 +55,8 @@ export class ClusterClient {
   }
 
   /** Runs one stage; resolves with one TaskResult per partition (a failed job: one result carrying the error). */
-  runStage(s: StageSubmission): Promise<Obj[]> {
+  async runStage(s: StageSubmission): Promise<Obj[]> {
+    await this.ready();
     return new Promise((resolve, reject) => {
       this.scheduler.RunStage({ ...s, driverAddress: this.driverAddress }, (err: grpc.ServiceError | null, res: Obj) => {
         if (!err) resolve(res.results);
@@ -63,6 +64,17 @@ export class ClusterClient {
         else reject(Object.assign(new Error(`Scheduler: ${err.details}`), { code: err.code }));
       });
     });
+  }
+
+  /**
+   * Waits (boundedly) for the scheduler connection: after the scheduler restarts the channel sits in a
+   * reconnect back-off, where a call would fail at once although the scheduler is back.
+   */
+  private async ready(): Promise<void> {
+    if (this.scheduler.getChannel().getConnectivityState(true) === grpc.connectivityState.READY) return;
+    await new Promise<void>((resolve, reject) => this.scheduler.waitForReady(Date.now() + CONTROL_DEADLINE_MS, (e) => (e
+      ? reject(new SchedulerUnavailableError(`The Quiver scheduler at ${this.schedulerAddress} does not answer: ${e.message}`))
+      : resolve())));
   }
 
   fetchBlocks(location: string, ids: readonly string[]): Promise<Uint8Array[]> {

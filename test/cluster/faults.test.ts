@@ -1,0 +1,113 @@
+/**
+ * Fault tolerance on real processes: a worker killed with SIGKILL during a map stage, during a reduce stage
+ * and while its shuffle output is being fetched; a task that always throws; the scheduler dying mid-job.
+ * Workers delay each task (or each served chunk) so the kill lands where the test says.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DataFrame, F, Session } from '@quiver/core';
+import { type Result, ddl, diffResults, genRows, quiverResult } from '../oracle.js';
+import { type Proc, TestCluster, startProcess } from './harness.js';
+import { T_SPECS } from './queries.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures.mjs');
+const ROWS = genRows(T_SPECS, 3000, 21);
+
+let cluster: TestCluster | undefined;
+let session: Session | undefined;
+
+afterEach(async () => {
+  await session?.stop().catch(() => {});
+  session = undefined;
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const aggregate = (df: DataFrame) => df.groupBy('k').agg(F.count('*').alias('n'), F.sum('i').alias('si'), F.max('s').alias('ms'));
+
+/** The answer computed embedded, where nothing fails. */
+async function expected(): Promise<Result> {
+  const local = await Session.builder().master('local[2]').getOrCreate();
+  try {
+    return await quiverResult(aggregate(local.createDataFrame(ROWS, ddl(T_SPECS))));
+  } finally {
+    await local.stop();
+  }
+}
+
+async function connect(c: TestCluster): Promise<DataFrame> {
+  session = await Session.builder().master(c.master).config('spark.sql.shuffle.partitions', 6).getOrCreate();
+  return session.createDataFrame(ROWS, ddl(T_SPECS));
+}
+
+/** Runs the aggregation, kills the first worker matching `when` as soon as it logs it, and checks the answer. */
+async function killDuring(when: (line: Record<string, any>) => boolean, env: Record<string, string>): Promise<Proc> {
+  const want = await expected();
+  cluster = await TestCluster.start({ workers: 3, workerEnv: env });
+  const df = await connect(cluster);
+  const running = quiverResult(aggregate(df));
+  const victim = await cluster.waitForWorker(when);
+  await cluster.kill9(victim);
+  const got = await running;
+  expect(diffResults(got, want)).toBeNull();
+  await cluster.scheduler.waitFor((l) => l.msg === 'worker lost');
+  return victim;
+}
+
+describe('a worker killed with SIGKILL', () => {
+  it('during a map stage: its tasks run elsewhere and the answer is right', async () => {
+    await killDuring((l) => l.msg === 'task started' && l.stageId === 0, { QUIVER_TEST_TASK_DELAY_MS: '400' });
+  });
+
+  it('during a reduce stage: the map outputs it held are recomputed and the answer is right', async () => {
+    await killDuring((l) => l.msg === 'task started' && l.stageId === 1, { QUIVER_TEST_TASK_DELAY_MS: '300' });
+    const relaunched = cluster!.scheduler.logs.filter((l) => l.msg === 'task launched' && l.stage === 0).length;
+    expect(relaunched).toBeGreaterThan(3);
+  });
+
+  it('while its shuffle output is being fetched: the reducer\'s fetch fails over to recomputed blocks', async () => {
+    await killDuring((l) => l.msg === 'serving blocks' && String(l.first).includes('/s0/'), { QUIVER_TEST_CHUNK_DELAY_MS: '600' });
+  });
+});
+
+describe('task failures', () => {
+  it('a task that always throws fails the job after 4 attempts with its original message and stack', async () => {
+    cluster = await TestCluster.start({ workers: 2 });
+    const df = await connect(cluster);
+    const err = await df.runPartitions({ module: FIXTURES, fn: 'alwaysThrows' }).then(() => null, (e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.name).toBe('ExecutionError');
+    expect(err!.message).toMatch(/failed \(4 attempts\): deliberate failure in partition \d/);
+    expect(err!.stack).toContain('fixtures.mjs');
+    const attempts = cluster.scheduler.logs.filter((l) => l.msg === 'task failed');
+    expect(attempts.length).toBeGreaterThanOrEqual(4);
+    // Retries go to another worker: the first failing partition tried both.
+    const p = attempts[0]!.partition;
+    expect(new Set(attempts.filter((a) => a.partition === p).map((a) => a.worker)).size).toBe(2);
+  });
+});
+
+describe('the scheduler', () => {
+  it('dying mid-job is a clear error to the driver, not a hang; after a restart on the same port jobs run again', async () => {
+    cluster = await TestCluster.start({ workers: 2, workerEnv: { QUIVER_TEST_TASK_DELAY_MS: '300' } });
+    const df = await connect(cluster);
+    const running = quiverResult(aggregate(df)).then(() => null, (e: Error) => e);
+    await cluster.waitForWorker((l) => l.msg === 'task started');
+    const t0 = Date.now();
+    await cluster.kill9(cluster.scheduler);
+    const err = await running;
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(err?.message).toMatch(/Lost the Quiver scheduler at 127\.0\.0\.1:\d+ while job .* ran \(it stopped or restarted\)/);
+
+    const port = cluster.address.split(':')[1]!;
+    const again = startProcess(['scheduler', '--port', port, '--heartbeat-timeout', '1500']);
+    try {
+      await again.waitFor((l) => l.msg === 'scheduler started');
+      await again.waitFor((l) => l.msg === 'worker registered');
+      expect(diffResults(await quiverResult(aggregate(df)), await expected())).toBeNull();
+    } finally {
+      again.child.kill('SIGKILL');
+      await again.exited;
+    }
+  });
+});
