@@ -1,0 +1,181 @@
+// XGBoostClassifier / XGBoostRegressor as pipeline stages, against python/fixtures/xgb_fixtures.py (Python
+// XGBoost with the same data and parameters) and the venv's Python reading the saved model.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DataFrame, Session, col } from '@quiver/core';
+import { areaUnderROC, countsFromRows } from '../evaluation/binary-metrics.js';
+import { loadStage } from '../persistence/persistence.js';
+import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
+import { XGBoostClassificationModel, XGBoostClassifier, XGBoostRegressionModel, XGBoostRegressor } from './estimator.js';
+
+const ROOT = resolve(import.meta.dirname, '../../../..');
+const FIXTURES = join(ROOT, 'test/fixtures/xgb');
+
+interface Fixture { rows: number; cols: number; x_f32_base64: string; y: number[]; params: Record<string, number | string>; rounds: number; predictions: Record<string, string> }
+
+function f32(b64: string): Float32Array {
+  const b = Buffer.from(b64, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+function fixture(name: string) {
+  const f = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Fixture;
+  return { ...f, x: f32(f.x_f32_base64) };
+}
+
+let spark: Session;
+let dir: string;
+beforeAll(async () => {
+  spark = await Session.builder().master('local[3]').getOrCreate();
+  dir = mkdtempSync(join(tmpdir(), 'quiver-xgb-est-'));
+});
+afterAll(async () => {
+  await spark.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** id, features (the fixture's float32 rows as vectors), label, and a validation flag on every 4th row. */
+function frame(f: ReturnType<typeof fixture>): DataFrame {
+  const rows = Array.from({ length: f.rows }, (_, i) => ({
+    id: i,
+    features: Float64Array.from(f.x.subarray(i * f.cols, (i + 1) * f.cols)),
+    label: f.y[i]!,
+    isVal: i % 4 === 0,
+  }));
+  return spark.createDataFrame(rows).repartition(3);
+}
+
+async function column(df: DataFrame, name: string): Promise<number[][]> {
+  const rows = await df.orderBy('id').collect();
+  return rows.map((r) => {
+    const v = r[name];
+    return v instanceof Float64Array ? Array.from(v) : [v as number];
+  });
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const sameParams = (f: Fixture) => ({
+  numRound: f.rounds, maxDepth: 4, eta: 0.3, maxBin: 64, seed: 0, nthread: 1,
+});
+
+describe('one worker trains what Python XGBoost trains (within 1e-6)', () => {
+  it('binary classifier: probability, rawPrediction and prediction', async () => {
+    const f = fixture('binary');
+    const model = await new XGBoostClassifier({ ...sameParams(f), evalMetric: 'auc' }).fit(frame(f));
+    const out = await model.transform(frame(f));
+    const prob = (await column(out, 'probability')).map((p) => p[1]!);
+    expect(maxDiff(prob, f32(f.predictions.value))).toBeLessThanOrEqual(1e-6);
+    const raw = (await column(out, 'rawPrediction')).map((p) => p[1]!);
+    expect(maxDiff(raw, f32(f.predictions.margin))).toBeLessThanOrEqual(1e-6);
+    expect((await column(out, 'prediction')).flat()).toEqual(prob.map((p) => (p > 0.5 ? 1 : 0)));
+    expect(model.numClasses).toBe(2);
+  });
+
+  it('multiclass classifier: softmax probabilities', async () => {
+    const f = fixture('multiclass');
+    const model = await new XGBoostClassifier(sameParams(f)).fit(frame(f));
+    expect(model.numClasses).toBe(3);
+    const prob = (await column(await model.transform(frame(f)), 'probability')).flat();
+    expect(maxDiff(prob, f32(f.predictions.value))).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('regressor', async () => {
+    const f = fixture('regression');
+    const model = await new XGBoostRegressor(sameParams(f)).fit(frame(f));
+    const pred = (await column(await model.transform(frame(f)), 'prediction')).flat();
+    expect(maxDiff(pred, f32(f.predictions.value))).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('distributed training: one barrier task per worker', () => {
+  it('three workers joined by the tracker train a model as good as one worker', async () => {
+    const f = fixture('binary');
+    const auc = async (numWorkers: number) => {
+      const model = await new XGBoostClassifier({ ...sameParams(f), numWorkers }).fit(frame(f));
+      const rows = await (await model.transform(frame(f))).orderBy('id').collect();
+      return areaUnderROC(countsFromRows(rows.map((r) => (r.probability as Float64Array)[1]!), f.y), 0);
+    };
+    const [one, three] = [await auc(1), await auc(3)];
+    expect(three).toBeGreaterThan(0.9);
+    expect(Math.abs(three - one)).toBeLessThan(0.01);
+  });
+
+  it('more workers than task slots is a clear error before anything trains', async () => {
+    const f = fixture('binary');
+    await expect(new XGBoostClassifier({ ...sameParams(f), numWorkers: 4 }).fit(frame(f))).rejects.toThrow(
+      /barrier partition function needs all 4 partitions to run at once, but this session has 3 task slots/,
+    );
+  });
+});
+
+describe('model surface', () => {
+  it('early stopping on the validation rows keeps the best round', async () => {
+    const f = fixture('binary');
+    const model = await new XGBoostClassifier({
+      numRound: 200, eta: 0.8, maxDepth: 6, nthread: 1, evalMetric: 'logloss', validationIndicatorCol: 'isVal', earlyStoppingRounds: 5,
+    }).fit(frame(f));
+    expect(model.evalLog.length).toBeLessThan(200);
+    expect(model.evalLog.length - 1 - model.bestIteration).toBe(5);
+    expect(model.evalLog[0]).toMatch(/^\[0\]\tvalidation-logloss:/);
+  });
+
+  it('featureImportances: one per feature, normalized', async () => {
+    const f = fixture('binary');
+    const model = await new XGBoostClassifier(sameParams(f)).fit(frame(f));
+    const imp = await model.featureImportances();
+    expect(imp.length).toBe(f.cols);
+    expect(imp.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('save/load in a pipeline; Python loads the saved booster and predicts the same', async () => {
+    const f = fixture('regression');
+    const pipe = await new Pipeline({ stages: [new XGBoostRegressor(sameParams(f))] }).fit(frame(f));
+    const path = join(dir, 'reg');
+    await pipe.write().save(path);
+    const again = await PipelineModel.load(path);
+    expect(again.stages[0]).toBeInstanceOf(XGBoostRegressionModel);
+    const ours = (await column(await pipe.transform(frame(f)), 'prediction')).flat();
+    expect((await column(await again.transform(frame(f)), 'prediction')).flat()).toEqual(ours);
+    const stageDir = join(path, 'stages', (await import('node:fs')).readdirSync(join(path, 'stages'))[0]!);
+    const theirs = JSON.parse(execFileSync(join(ROOT, '.venv/bin/python'), [
+      join(ROOT, 'python/fixtures/xgb_fixtures.py'), 'predict', join(stageDir, 'model', 'xgboost.json'), join(FIXTURES, 'regression.json'),
+    ], { encoding: 'utf8' })) as Record<string, string>;
+    expect(maxDiff(f32(theirs.value), ours)).toBe(0);
+    expect(await loadStage(stageDir)).toBeInstanceOf(XGBoostRegressionModel);
+  });
+
+  it('a classification model loads on its own', async () => {
+    const f = fixture('binary');
+    const model = await new XGBoostClassifier(sameParams(f)).fit(frame(f));
+    await model.write().save(join(dir, 'cls'));
+    const again = await XGBoostClassificationModel.load(join(dir, 'cls'));
+    expect(await column(await again.transform(frame(f)), 'probability')).toEqual(await column(await model.transform(frame(f)), 'probability'));
+  });
+});
+
+describe('bad input', () => {
+  it('class labels that are not 0 .. k-1', async () => {
+    const f = fixture('binary');
+    const df = frame(f).withColumn('label', col('label').minus(1));
+    await expect(new XGBoostClassifier(sameParams(f)).fit(df)).rejects.toThrow(/labelCol 'label' must hold class indices 0, 1, \.\.\., but it holds -1/);
+  });
+
+  it('a features column that is not a vector, and early stopping without validation rows', async () => {
+    const f = fixture('binary');
+    await expect(new XGBoostRegressor({ featuresCol: 'label' }).fit(frame(f))).rejects.toThrow(/featuresCol 'label' must be a vector column, but it is/);
+    await expect(new XGBoostRegressor({ earlyStoppingRounds: 3 }).fit(frame(f))).rejects.toThrow(/earlyStoppingRounds needs validationIndicatorCol/);
+  });
+
+  it('an unknown XGBoost objective surfaces XGBoost\'s message', async () => {
+    const f = fixture('regression');
+    await expect(new XGBoostRegressor({ ...sameParams(f), objective: 'reg:nonsense' }).fit(frame(f))).rejects.toThrow(/Unknown objective function: `reg:nonsense`/);
+  });
+});
