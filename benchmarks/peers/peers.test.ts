@@ -1,6 +1,6 @@
 // The peers benchmark harness end to end at CI size (`--quick`: 1e5 rows, one timed run): it
-// installs the peers (scripts/setup-peers.sh), generates G1 and J1, runs Quiver, DuckDB,
-// PySpark, Dask and pandas each in its own process, and every answer must agree with DuckDB's.
+// installs the peers (scripts/setup-peers.sh), generates G1 and J1, runs Quiver (embedded, and
+// as a scheduler + 2 worker processes), DuckDB, PySpark, Dask and pandas each in its own process, and every answer must agree with DuckDB's.
 // Nothing here looks at the times: speed is judged from a full run's report, not in CI.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,7 @@ describe('pnpm bench:peers --quick', () => {
     expect(report.failures).toEqual([]);
     expect(code).toBe(0);
     expect(report.rows).toBe(1e5);
-    expect(report.engines).toEqual(['Quiver', 'DuckDB', 'PySpark', 'Dask', 'pandas']);
+    expect(report.engines).toEqual(['Quiver', 'Quiver cluster', 'DuckDB', 'PySpark', 'Dask', 'pandas']);
     for (const w of report.workloads) {
       expect(w.questions.map((q) => q.id)).toEqual(WORKLOADS[w.id]!.questions.map((q) => q.id));
       for (const q of w.questions) {

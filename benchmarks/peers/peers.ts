@@ -1,8 +1,9 @@
 // `pnpm bench:peers [--quick] [--only groupby,join] [--rows 1e6|1e7|5e7] [--reps 3]
-//                   [--engines quiver,duckdb,spark,dask,pandas] [--results-dir DIR]`
+//                   [--engines quiver,quiver-cluster,duckdb,spark,dask,pandas] [--results-dir DIR]`
 //
 // Quiver against its peers on the same Parquet files, each engine in its own process
-// (quiver-engine.ts; engines.py for PySpark, Dask, DuckDB, pandas). Every engine's answer to
+// (quiver-engine.ts for Quiver embedded and as a scheduler + 2 workers; engines.py for PySpark,
+// Dask, DuckDB, pandas). Every engine's answer to
 // every question is checked against DuckDB's (row count; per column the sum of defined values
 // to 1e-9 relative and the count of null/NaN values) before any time is reported: a mismatch
 // or an engine error is a failure (shown in place of the time, and a non-zero exit code).
@@ -22,7 +23,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_RESULTS_DIR = join(HERE, '..', 'results');
 const THREADS = 2; // every engine gets the same 2 cores: local[2], 2 Dask workers × 1 thread, DuckDB threads=2
 const REFERENCE: EngineId = 'duckdb';
-const ENGINE_NAMES: Record<EngineId, string> = { quiver: 'Quiver', duckdb: 'DuckDB', spark: 'PySpark', dask: 'Dask', pandas: 'pandas' };
+const ENGINE_NAMES: Record<EngineId, string> = { quiver: 'Quiver', 'quiver-cluster': 'Quiver cluster', duckdb: 'DuckDB', spark: 'PySpark', dask: 'Dask', pandas: 'pandas' };
 
 export interface Timing { median: number; min: number; max: number; warmup: number; runs: number[] }
 export interface EngineAnswer { timing?: Timing; checksum?: Checksum; error?: string; mismatch?: string[] }
@@ -75,8 +76,9 @@ async function runEngine(engine: EngineId, spec: Spec, work: string, env: NodeJS
   log: (m: string) => void): Promise<{ events: Event[]; error?: string; wall: number }> {
   const specPath = join(work, `${spec.workload}-${engine}.json`);
   const errPath = join(work, `${spec.workload}-${engine}.stderr`);
-  writeFileSync(specPath, JSON.stringify(spec));
-  const [cmd, args] = engine === 'quiver'
+  // The cluster gets what the embedded engine and Dask get: 2 single-core workers, 4 GiB each.
+  writeFileSync(specPath, JSON.stringify(engine === 'quiver-cluster' ? { ...spec, cluster: { workers: THREADS, memory: '4g' } } : spec));
+  const [cmd, args] = engine === 'quiver' || engine === 'quiver-cluster'
     ? [process.execPath, [join(HERE, 'quiver-engine.ts'), specPath]]
     : [PYTHON, [join(HERE, 'engines.py'), engine, specPath]];
   const t0 = performance.now();

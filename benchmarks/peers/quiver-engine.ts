@@ -1,11 +1,18 @@
 // Quiver's side of `pnpm bench:peers`, run by peers.ts as its own process:
 //   node quiver-engine.ts <spec.json>
+// Embedded (local[threads]) by default; with spec.cluster it first starts `bin/quiver scheduler`
+// and spec.cluster.workers `bin/quiver worker --cores 1` processes on 127.0.0.1 (their start is
+// part of the reported start-up), connects with master quiver://host:port, and stops them at the end.
 // It speaks the protocol of engines.py (the Python peers): one JSON object per stdout line,
 // prefixed with RESULT_PREFIX; see engines.py for the events. Inputs are read with
 // spark.read.parquet(...).cache() and counted (the load time); each answer is materialized on
 // the driver with toArrow() (timed), then checksummed from that Arrow table (not timed).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Table, Vector } from 'apache-arrow';
+import type * as Quiver from '@quiver/core';
 import { QUESTIONS as GROUPBY_QUESTIONS } from '../groupby/questions.ts';
 import type { QuiverFrame, QuiverLib, QuiverSession } from '../groupby/questions.ts';
 
@@ -17,6 +24,50 @@ export interface Spec {
   questions: { id: string; chk: string[] }[];
   reps: number;
   threads: number;
+  /** Run on a real cluster: a scheduler and this many 1-core workers, each with this much block memory. */
+  cluster?: { workers: number; memory: string };
+}
+
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'quiver.mjs');
+
+/** A `bin/quiver` daemon; `seen(msg, n)` resolves once its JSON log has shown `n` lines with that msg. */
+function daemon(args: string[]): { child: ChildProcess; seen: (msg: string, n?: number) => Promise<Record<string, unknown>> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  const tail: string[] = [];
+  const waiters: (() => void)[] = [];
+  const onLine = (text: string) => {
+    tail.push(text);
+    if (tail.length > 8) tail.shift();
+    try { lines.push(JSON.parse(text) as Record<string, unknown>); } catch { return; }
+    for (const w of [...waiters]) w();
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  const exited = new Promise<never>((_, reject) => child.on('exit', (code) =>
+    reject(new Error(`bin/quiver ${args[0]} exited with ${code}:\n${tail.join('\n')}`))));
+  exited.catch(() => {}); // only a waiter that is still waiting cares
+  const seen = (msg: string, n = 1) => Promise.race([exited, new Promise<Record<string, unknown>>((resolve) => {
+    const check = () => {
+      const hits = lines.filter((l) => l['msg'] === msg);
+      if (hits.length >= n) { waiters.splice(waiters.indexOf(check), 1); resolve(hits[n - 1]!); }
+    };
+    waiters.push(check);
+    check();
+  })]);
+  return { child, seen };
+}
+
+/** Starts the scheduler and workers, resolved once every worker is registered; `procs` are to be stopped. */
+async function startCluster(c: NonNullable<Spec['cluster']>, procs: ChildProcess[]): Promise<string> {
+  const scheduler = daemon(['scheduler', '--port', '0']);
+  procs.push(scheduler.child);
+  const address = String((await scheduler.seen('scheduler started'))['address']);
+  for (let i = 0; i < c.workers; i++) {
+    procs.push(daemon(['worker', '--scheduler', address, '--cores', '1', '--memory', c.memory]).child);
+  }
+  await scheduler.seen('worker registered', c.workers);
+  return `quiver://${address}`;
 }
 
 export interface Checksum { rows: number; sums: Record<string, number>; missing: Record<string, number> }
@@ -90,13 +141,24 @@ async function main(specPath: string): Promise<void> {
   const questions = QUIVER_WORKLOADS[spec.workload];
   if (!questions) throw new Error(`quiver-engine: no Quiver implementation of workload ${spec.workload}`);
   const lib = await import('@quiver/core');
-  const master = `local[${spec.threads}]`;
+  const procs: ChildProcess[] = [];
+  try {
+    await measure(spec, questions, lib, procs);
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+  }
+}
+
+async function measure(spec: Spec, questions: Record<string, QuiverQuestion>, lib: typeof Quiver,
+  procs: ChildProcess[]): Promise<void> {
   let t0 = performance.now();
+  const master = spec.cluster ? await startCluster(spec.cluster, procs) : `local[${spec.threads}]`;
   const session: QuiverSession = await lib.Session.builder().appName('bench-peers').master(master).getOrCreate();
   // package.json is not among the package's exports; it sits one level above dist/.
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@quiver/core')), 'utf8')) as { version: string };
-  emit({ event: 'engine', name: 'Quiver', version: pkg.version,
-    settings: { master, node: process.version, cache: 'inputs read.parquet().cache() and counted; answers toArrow() on the driver' },
+  emit({ event: 'engine', name: spec.cluster ? 'Quiver cluster' : 'Quiver', version: pkg.version,
+    settings: { master: spec.cluster ? `scheduler + ${spec.cluster!.workers} workers (--cores 1 --memory ${spec.cluster!.memory}) on 127.0.0.1` : master,
+      node: process.version, cache: 'inputs read.parquet().cache() and counted; answers toArrow() on the driver' },
     startup: (performance.now() - t0) / 1000 });
 
   t0 = performance.now();

@@ -71,7 +71,8 @@ export function renderMarkdown(r: Report): string {
     `Each question: one warm-up, then ${r.reps} timed run(s); cells show the median (min–max) in seconds. Every engine runs `
       + `in its own process on ${r.threads} cores on the same Parquet files. The time covers computing the answer and `
       + 'materializing it the way db-benchmark does for that engine (DuckDB: CREATE TABLE ans AS; PySpark: persist + count; '
-      + 'Dask: compute() to pandas; pandas: the result frame; Quiver: toArrow() on the driver).',
+      + 'Dask: compute() to pandas; pandas: the result frame; Quiver: toArrow() on the driver). "Quiver cluster" is the '
+      + 'same Quiver code with master quiver://… on a scheduler and 2 single-core worker processes on 127.0.0.1.',
     '',
     'Answers: before any time is reported, every engine\'s answer is compared with DuckDB\'s: the row count, and per '
       + 'checked column the sum of its defined values (1e-9 relative, 1e-12 absolute) and the count of its null/NaN values, '

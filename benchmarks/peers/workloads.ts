@@ -17,8 +17,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..', '..');
 export const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 
-export type EngineId = 'quiver' | 'duckdb' | 'spark' | 'dask' | 'pandas';
-export const ALL_ENGINES: readonly EngineId[] = ['quiver', 'duckdb', 'spark', 'dask', 'pandas'];
+export type EngineId = 'quiver' | 'quiver-cluster' | 'duckdb' | 'spark' | 'dask' | 'pandas';
+export const ALL_ENGINES: readonly EngineId[] = ['quiver', 'quiver-cluster', 'duckdb', 'spark', 'dask', 'pandas'];
 
 export interface WorkloadQuestion {
   id: string;
