@@ -141,6 +141,24 @@ describe('Imputer, QuantileDiscretizer, Bucketizer, PolynomialExpansion on a Dat
   });
 });
 
+describe('empty partitions', () => {
+  it('fit and transform with more partitions than rows give the same result as one partition', async () => {
+    const schema = new Schema([field('id', Float64Type), field('carrier', Utf8Type), field('x', VectorType(2))]);
+    const rows = [[0, 'b', [1, 2]], [1, 'a', [3, 5]], [2, 'b', [4, 9]]];
+    const run = async (df: DataFrame) => {
+      const idx = await new StringIndexer({ inputCol: 'carrier', outputCol: 'ci' }).fit(df);
+      const sc = await new StandardScaler({ inputCol: 'x', outputCol: 'y', withMean: true }).fit(df);
+      const out = await sc.transform(await idx.transform(df));
+      return { labels: idx.labels, std: Array.from(sc.std), y: (await column(ordered(out), 'y')).map(dense), ci: await column(ordered(out), 'ci') };
+    };
+    const wide = spark.createDataFrame(rows, schema).repartition(8);
+    const [a, b] = [await run(wide), await run(spark.createDataFrame(rows, schema).coalesce(1))];
+    expect([a.labels, a.ci]).toEqual([b.labels, b.ci]);
+    // Partial statistics merge in a different order: equal to rounding.
+    closeRows([a.std, ...a.y], [b.std, ...b.y], 1e-14);
+  });
+});
+
 describe('feature stages in a Pipeline', () => {
   it('StringIndexer -> OneHotEncoder -> VectorAssembler -> StandardScaler fits, saves and reloads with equal output', async () => {
     const schema = new Schema([field('id', Float64Type), field('carrier', Utf8Type), field('distance', Float64Type)]);
