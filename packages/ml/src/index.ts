@@ -16,3 +16,10 @@ export { Evaluator, BinaryClassificationEvaluator, MulticlassClassificationEvalu
 export { XGBoostClassifier, XGBoostClassificationModel, XGBoostRegressor, XGBoostRegressionModel, type XGBoostParams, type XGBoostClassifierParams } from './xgboost/estimator.js';
 export { Booster, DMatrix, Lane, Tracker, loadXGBoost, findLibXGBoost, communicatorInit, communicatorFinalize } from './xgboost/native.js';
 export { ParamGridBuilder, CrossValidator, CrossValidatorModel, TrainValidationSplit, TrainValidationSplitModel, type ParamMap, type TuningProgress } from './tuning/tuning.js';
+export {
+  LogisticRegression, LogisticRegressionModel, LogisticRegressionTrainingSummary, type LogisticRegressionParams,
+} from './classification/logistic-regression.js';
+export {
+  LinearRegression, LinearRegressionModel, type LinearRegressionParams, type LinearRegressionTrainingSummary, MAX_FEATURES_FOR_NORMAL_SOLVER,
+} from './regression/linear-regression.js';
+export { minimize, type DiffFunction, type MinimizeOptions, type MinimizeResult } from './optim/lbfgs.js';

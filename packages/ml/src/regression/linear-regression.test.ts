@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DataFrame, Session } from '@quiver/core';
+import { LinearRegression, type LinearRegressionParams } from './linear-regression.js';
+
+// Spark MLlib fits made by python/fixtures/ml_lr.py.
+interface Case { name: string; params: Partial<LinearRegressionParams>; coefficients: number[]; intercept: number }
+const fixture = JSON.parse(readFileSync(new URL('../../../../test/fixtures/ml/lr_linear.json', import.meta.url), 'utf8')) as {
+  data: { features: number[][]; weight: number[]; label: number[] }; cases: Case[];
+};
+
+let spark: Session;
+beforeAll(async () => { spark = await Session.builder().master('local[2]').getOrCreate(); });
+afterAll(async () => { await spark.stop(); });
+
+function frame(partitions: number): DataFrame {
+  const { features, weight, label } = fixture.data;
+  return spark.createDataFrame(features.map((f, i) => ({ features: Float64Array.from(f), label: label[i]!, weight: weight[i]! }))).repartition(partitions);
+}
+
+describe('LinearRegression matches Spark MLlib', () => {
+  for (const c of fixture.cases) {
+    it(`${c.name}: coefficients and intercept within 1e-4`, async () => {
+      const model = await new LinearRegression({ ...c.params, tol: 1e-12, maxIter: 2000 }).fit(frame(2));
+      c.coefficients.forEach((v, j) => expect(Math.abs(model.coefficients[j]! - v), `coef[${j}]`).toBeLessThan(1e-4));
+      expect(Math.abs(model.intercept - c.intercept)).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('LinearRegression', () => {
+  for (const solver of ['normal', 'l-bfgs'] as const) {
+    it(`${solver}: 1, 2 and 8 partitions agree to 1e-6`, async () => {
+      const fits = [];
+      for (const p of [1, 2, 8]) fits.push(await new LinearRegression({ regParam: 0.1, elasticNetParam: 0.3, solver, tol: 1e-12, maxIter: 2000 }).fit(frame(p)));
+      for (const m of fits.slice(1)) {
+        m.coefficients.forEach((v, j) => expect(Math.abs(v - fits[0]!.coefficients[j]!)).toBeLessThan(1e-6));
+        expect(Math.abs(m.intercept - fits[0]!.intercept)).toBeLessThan(1e-6);
+      }
+    });
+  }
+
+  it('predicts on the workers', async () => {
+    const df = frame(3);
+    const model = await new LinearRegression().fit(df);
+    const rows = await (await model.transform(df)).collect();
+    for (const r of rows.slice(0, 5)) {
+      const x = r.features as Float64Array;
+      expect(r.prediction).toBeCloseTo(model.intercept + x.reduce((s, v, j) => s + v * model.coefficients[j]!, 0), 10);
+    }
+    expect(model.summary!.objectiveHistory.length).toBeGreaterThan(0);
+  });
+
+  it('null features and labels are clear errors naming the column', async () => {
+    const df = spark.createDataFrame([{ f: Float64Array.of(1, 2), y: 1.5 }, { f: Float64Array.of(0, 1), y: null }]);
+    await expect(new LinearRegression({ featuresCol: 'f', labelCol: 'y' }).fit(df)).rejects.toThrow(/labelCol 'y' has 1 null rows/);
+  });
+});
