@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { TaskDefinition, messageType } from '@quiver/proto';
 import { grpc, makeClient, serviceDefinition, unary } from '@quiver/proto/grpc';
 import { pino, type Logger } from 'pino';
 
 /** Attempts per task before its job fails, as Spark's spark.task.maxFailures. */
 export const MAX_TASK_ATTEMPTS = 4;
+const FINISHED_JOBS_KEPT = 1000;
 
 export interface SchedulerOptions {
   host?: string;
@@ -92,6 +92,7 @@ export class Scheduler {
   private readonly workers = new Map<string, WorkerState>();
   private readonly jobs = new Map<string, Job>();
   private readonly waiters: Waiter[] = [];
+  private readonly finished: string[] = [];
   private readonly log: Logger;
   private readonly heartbeatTimeoutMs: number;
   private readonly heartbeatIntervalMs: number;
@@ -225,21 +226,22 @@ export class Scheduler {
 
   private acceptStage(r: Obj): Job {
     if (!r.jobId) throw Object.assign(new Error('RunStage needs a job_id'), { code: grpc.status.INVALID_ARGUMENT });
-    let job = this.jobs.get(r.jobId);
+    const existing = this.jobs.get(r.jobId);
+    if (existing && existing.state !== JobState.RUNNING) throw Object.assign(new Error(`Job '${existing.id}' is no longer running: ${existing.error}`), { code: grpc.status.FAILED_PRECONDITION });
+    for (const d of r.dependsOn as number[]) {
+      if (!existing?.stages.has(d)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${r.jobId}' reads stage ${d}, which was never submitted`), { code: grpc.status.INVALID_ARGUMENT });
+    }
+    if (existing?.stages.has(r.stageId)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${r.jobId}' was already submitted`), { code: grpc.status.ALREADY_EXISTS });
+    if (!(r.numTasks > 0)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${r.jobId}' has no tasks`), { code: grpc.status.INVALID_ARGUMENT });
+    const cores = this.clusterInfo().totalCores as number;
+    if (r.barrier && r.numTasks > cores) {
+      throw Object.assign(new Error(`A barrier stage needs all ${r.numTasks} tasks to run at once, but the cluster has ${cores} task slots`), { code: grpc.status.FAILED_PRECONDITION });
+    }
+    let job = existing;
     if (!job) {
       job = { id: r.jobId, driverAddress: r.driverAddress, stages: new Map(), producers: new Map(), state: JobState.RUNNING, error: '', failure: null };
       this.jobs.set(job.id, job);
       this.log.info({ job: job.id, driver: job.driverAddress }, 'job started');
-    }
-    if (job.state !== JobState.RUNNING) throw Object.assign(new Error(`Job '${job.id}' is no longer running: ${job.error}`), { code: grpc.status.FAILED_PRECONDITION });
-    for (const d of r.dependsOn as number[]) {
-      if (!job.stages.has(d)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${job.id}' reads stage ${d}, which was never submitted`), { code: grpc.status.INVALID_ARGUMENT });
-    }
-    if (job.stages.has(r.stageId)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${job.id}' was already submitted`), { code: grpc.status.ALREADY_EXISTS });
-    if (!(r.numTasks > 0)) throw Object.assign(new Error(`Stage ${r.stageId} of job '${job.id}' has no tasks`), { code: grpc.status.INVALID_ARGUMENT });
-    const cores = this.clusterInfo().totalCores as number;
-    if (r.barrier && r.numTasks > cores) {
-      throw Object.assign(new Error(`A barrier stage needs all ${r.numTasks} tasks to run at once, but the cluster has ${cores} task slots`), { code: grpc.status.FAILED_PRECONDITION });
     }
     job.stages.set(r.stageId, {
       id: r.stageId, stageBytes: r.stage, fnBytes: r.partitionFunction ?? new Uint8Array(0), numTasks: r.numTasks, dependsOn: r.dependsOn,
@@ -469,6 +471,9 @@ export class Scheduler {
   private dropBlocks(job: Job): void {
     for (const w of this.workers.values()) if (w.alive) this.dropOn(w, job);
     job.producers.clear();
+    this.finished.push(job.id);
+    // A long-lived scheduler keeps the status of its last FINISHED_JOBS_KEPT jobs only.
+    while (this.finished.length > FINISHED_JOBS_KEPT) this.jobs.delete(this.finished.shift()!);
   }
 
   private dropOn(w: WorkerState, job: Job): void {
@@ -497,7 +502,6 @@ export class Scheduler {
   }
 }
 
-export const newWorkerId = (): string => `worker-${randomUUID().slice(0, 8)}`;
 
 function leastLoaded(ws: readonly WorkerState[]): WorkerState {
   return ws.reduce((a, b) => (a.running / a.cores <= b.running / b.cores ? a : b));
