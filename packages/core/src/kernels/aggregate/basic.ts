@@ -37,61 +37,83 @@ export class CountAccumulator implements Accumulator {
 }
 
 /**
- * Exact integer sums without a BigInt per row: the low (unsigned) and high (signed) 32-bit halves are
- * summed in doubles, which stay exact for 2^21 additions, and folded into a BigInt total before that.
+ * Exact integer sums without a BigInt per row: int32 values, or the low (unsigned) and high (signed)
+ * 32-bit halves of int64 values, are summed in doubles and folded into BigInt totals before a
+ * double could round. A group gets at most one addition per row, so counting rows since the last
+ * fold bounds every group at once and the per-row loop carries no bookkeeping.
  */
 class ExactIntegerSums {
   lows = new Float64Array(0);
   highs = new Float64Array(0);
-  pending = new Int32Array(0);
   totals = new BigInt64Array(0);
   seen = new Uint8Array(0);
-  static readonly FOLD_AFTER = 1 << 21;
+  private rowsSinceFold = 0;
+  /** 2^22 int32 values, or 2^21 unsigned 32-bit halves, stay below 2^53. */
+  static readonly INT32_ROWS = 1 << 22;
+  static readonly INT64_ROWS = 1 << 21;
 
   grow(numGroups: number): void {
     this.lows = ensureCapacity(this.lows, numGroups);
     this.highs = ensureCapacity(this.highs, numGroups);
-    this.pending = ensureCapacity(this.pending, numGroups);
     this.totals = ensureCapacity(this.totals, numGroups);
     this.seen = ensureCapacity(this.seen, numGroups);
   }
 
-  private fold(g: number): void {
-    // Spark without ANSI mode wraps a long sum on overflow; asIntN reproduces that.
-    this.totals[g] = BigInt.asIntN(64, this.totals[g]! + (BigInt(this.highs[g]!) << 32n) + BigInt(this.lows[g]!));
-    this.lows[g] = 0;
-    this.highs[g] = 0;
-    this.pending[g] = 0;
+  private foldAll(): void {
+    const { lows, highs, totals } = this;
+    for (let g = 0; g < lows.length; g++) {
+      if (lows[g] === 0 && highs[g] === 0) continue;
+      // Spark without ANSI mode wraps a long sum on overflow; asIntN reproduces that.
+      totals[g] = BigInt.asIntN(64, totals[g]! + (BigInt(highs[g]!) << 32n) + BigInt(lows[g]!));
+      lows[g] = 0;
+      highs[g] = 0;
+    }
+    this.rowsSinceFold = 0;
   }
 
   add(groupIds: Int32Array, v: Vec, valid: Uint8Array | null, numRows: number): void {
-    const { lows, highs, pending, seen } = this;
-    const limit = ExactIntegerSums.FOLD_AFTER;
-    if (v.values instanceof BigInt64Array) {
-      const halves = new Int32Array(v.values.buffer, v.values.byteOffset, numRows * 2);
-      for (let i = 0; i < numRows; i++) {
-        if (valid !== null && valid[i] === 0) continue;
-        const g = groupIds[i]!;
-        lows[g]! += halves[2 * i]! >>> 0;
-        highs[g]! += halves[2 * i + 1]!;
-        seen[g] = 1;
-        if (++pending[g]! === limit) this.fold(g);
-      }
-    } else {
-      const values = v.values as Int32Array;
-      for (let i = 0; i < numRows; i++) {
-        if (valid !== null && valid[i] === 0) continue;
-        const g = groupIds[i]!;
-        lows[g]! += values[i]!;
-        seen[g] = 1;
-        if (++pending[g]! === limit) this.fold(g);
-      }
+    const wide = v.values instanceof BigInt64Array;
+    const limit = wide ? ExactIntegerSums.INT64_ROWS : ExactIntegerSums.INT32_ROWS;
+    for (let start = 0; start < numRows;) {
+      if (this.rowsSinceFold === limit) this.foldAll();
+      const end = Math.min(numRows, start + limit - this.rowsSinceFold);
+      if (wide) addInt64Halves(this, groupIds, v.values as BigInt64Array, valid, start, end);
+      else addInt32(this, groupIds, v.values as Int32Array, valid, start, end);
+      this.rowsSinceFold += end - start;
+      start = end;
     }
   }
 
   finish(numGroups: number): BigInt64Array {
-    for (let g = 0; g < numGroups; g++) if (this.pending[g] !== 0) this.fold(g);
+    this.foldAll();
     return this.totals.slice(0, numGroups);
+  }
+}
+
+// One loop per element type, outside the class, so each stays monomorphic for V8.
+function addInt32(sums: ExactIntegerSums, groupIds: Int32Array, values: Int32Array, valid: Uint8Array | null, start: number, end: number): void {
+  const { lows, seen } = sums;
+  if (valid === null) {
+    for (let i = start; i < end; i++) { const g = groupIds[i]!; lows[g]! += values[i]!; seen[g] = 1; }
+    return;
+  }
+  for (let i = start; i < end; i++) {
+    if (valid[i] === 0) continue;
+    const g = groupIds[i]!;
+    lows[g]! += values[i]!;
+    seen[g] = 1;
+  }
+}
+
+function addInt64Halves(sums: ExactIntegerSums, groupIds: Int32Array, values: BigInt64Array, valid: Uint8Array | null, start: number, end: number): void {
+  const { lows, highs, seen } = sums;
+  const halves = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+  for (let i = start; i < end; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const g = groupIds[i]!;
+    lows[g]! += halves[2 * i]! >>> 0;
+    highs[g]! += halves[2 * i + 1]!;
+    seen[g] = 1;
   }
 }
 
