@@ -251,20 +251,23 @@ async function* sample(p: Extract<PhysicalPlan, { kind: 'sample' }>, partition: 
     return (state >>> 0) / 4294967296;
   };
   for await (const b of execute(p.input, partition, io)) {
-    const picked: number[] = [];
+    let picked = new Int32Array(b.numRows);
+    let n = 0;
     for (let i = 0; i < b.numRows; i++) {
       if (p.withReplacement) {
         // Poisson(fraction) copies of each row, by inversion.
         let k = 0, prob = Math.exp(-p.upper), cum = prob;
         const u = next();
         while (u > cum) { k++; prob *= p.upper / k; cum += prob; }
-        for (let j = 0; j < k; j++) picked.push(i);
+        if (n + k > picked.length) { const grown = new Int32Array(Math.max(2 * picked.length, n + k)); grown.set(picked); picked = grown; }
+        picked.fill(i, n, n + k);
+        n += k;
       } else {
         const u = next();
-        if (u >= p.lower && u < p.upper) picked.push(i);
+        if (u >= p.lower && u < p.upper) picked[n++] = i;
       }
     }
-    if (picked.length) yield takeBatch(b, Int32Array.from(picked));
+    if (n) yield takeBatch(b, picked.subarray(0, n));
   }
 }
 
