@@ -3,11 +3,13 @@
  * embedded (local[3]), and both agree with DuckDB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session } from '@quiver/core';
+import { join } from 'node:path';
+import { Float64Type, Schema, Session, col, field } from '@quiver/core';
 import { Oracle, type Result, ddl, diffResults, genRows, quiverResult } from '../oracle.js';
 import { TestCluster } from './harness.js';
 import { T_SPECS, U_SPECS, queries } from './queries.js';
 
+const FIXTURES = join(import.meta.dirname, 'fixtures.mjs');
 const T_ROWS = genRows(T_SPECS, 3000, 11);
 const U_ROWS = genRows(U_SPECS, 400, 12);
 
@@ -58,5 +60,22 @@ describe('queries on a 3-worker cluster', () => {
     expect(onCluster.size).toBe(qs.length);
     // Tasks really ran on every worker.
     for (const w of cluster.workers) expect(w.logs.some((l) => l.msg === 'task started')).toBe(true);
+  });
+
+  it('run partition functions (result bytes and appended columns) and caches on the workers', async () => {
+    const spark = await Session.builder().master(cluster.master).getOrCreate();
+    try {
+      const t = spark.createDataFrame(T_ROWS, ddl(T_SPECS)).cache();
+      expect(await t.count()).toBe(T_ROWS.length);
+      const counts = await t.runPartitions({ module: FIXTURES, fn: 'countRows' });
+      expect(counts.length).toBe(3);
+      expect(counts.reduce((s, b) => s + new DataView(b.buffer, b.byteOffset).getFloat64(0, true), 0)).toBe(T_ROWS.length);
+      const doubled = await t.select('id', 'v').mapPartitionsWith({ module: FIXTURES, fn: 'doubleV', outputSchema: new Schema([field('v2', Float64Type)]) });
+      const got = await quiverResult(doubled.filter(col('id').lt(50)).select('id', 'v2'));
+      const want = { names: ['id', 'v2'], rows: T_ROWS.filter((r) => (r.id as number) < 50).map((r) => [r.id, r.v === null ? null : (r.v as number) * 2]) };
+      expect(diffResults(got, want)).toBeNull();
+    } finally {
+      await spark.stop();
+    }
   });
 });
