@@ -6,7 +6,8 @@ import { decodeTask, runTask, toShared } from '@quiver/core/internal';
 
 export interface ThreadRequest {
   readonly task: Uint8Array;
-  readonly port: MessagePort;
+  /** Absent when the task reads no blocks. */
+  readonly port: MessagePort | null;
 }
 
 export interface ThreadResponse {
@@ -19,7 +20,7 @@ export interface ThreadResponse {
 export default async function runTaskThread({ task, port }: ThreadRequest): Promise<ThreadResponse> {
   let next = 0;
   const pending = new Map<number, { resolve: (b: Uint8Array[]) => void; reject: (e: Error) => void }>();
-  port.on('message', (m: { id: number; blocks?: Uint8Array[]; error?: string }) => {
+  port?.on('message', (m: { id: number; blocks?: Uint8Array[]; error?: string }) => {
     const p = pending.get(m.id)!;
     pending.delete(m.id);
     if (m.blocks) p.resolve(m.blocks);
@@ -27,9 +28,10 @@ export default async function runTaskThread({ task, port }: ThreadRequest): Prom
   });
   try {
     const t = decodeTask(task);
-    const out = await runTask(t, (ids) => new Promise((resolve, reject) => {
+    const out = await runTask(t, (ids) => ids.length === 0 ? Promise.resolve([]) : new Promise((resolve, reject) => {
       const id = next++;
       pending.set(id, { resolve, reject });
+      if (!port) throw new Error(`Task ${t.stageId}.${t.partition} reads blocks ${ids.join(', ')} that its TaskDefinition does not list`);
       port.postMessage({ id, ids });
     }));
     return {
@@ -41,6 +43,6 @@ export default async function runTaskThread({ task, port }: ThreadRequest): Prom
     const err = e as Error;
     return { error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack ?? '' } };
   } finally {
-    port.close();
+    port?.close();
   }
 }

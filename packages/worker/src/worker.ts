@@ -140,9 +140,10 @@ export class WorkerDaemon {
     for (const input of loc.inputs as Obj[]) for (const b of input.blocks as Obj[]) where.set(b.blockId, b.location);
     for (const b of loc.scanBlocks as Obj[]) where.set(b.blockId, b.location);
     const base = { jobId: loc.jobId, stageId: loc.stageId, partition: loc.partition };
-    const { port1, port2 } = new MessageChannel();
+    // A task that reads no blocks gets no port: creating and transferring one costs more than an empty task.
+    const { port1, port2 } = where.size ? new MessageChannel() : { port1: null, port2: null };
     let fetchFailure: { address: string; message: string } | null = null;
-    port1.on('message', (m: { id: number; ids: string[] }) => {
+    port1?.on('message', (m: { id: number; ids: string[] }) => {
       this.blocksFor(m.ids, where).then(
         (blocks) => port1.postMessage({ id: m.id, blocks }),
         (e: Error & { address?: string }) => {
@@ -156,8 +157,9 @@ export class WorkerDaemon {
     let res: ThreadResponse;
     try {
       if (this.options.taskDelayMs) await new Promise((r) => setTimeout(r, this.options.taskDelayMs));
-      const req: ThreadRequest = { task: new Uint8Array(taskBytes.buffer, taskBytes.byteOffset, taskBytes.byteLength), port: port2 };
-      res = await this.pool.run(req, { transferList: [port2] });
+      // A copy: the request Buffer may be a view of a larger network buffer, which posting would clone whole.
+      const req: ThreadRequest = { task: new Uint8Array(taskBytes), port: port2 };
+      res = await this.pool.run(req, port2 ? { transferList: [port2] } : {});
     } catch (e) {
       const err = e as Error & { code?: string };
       res = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -165,7 +167,7 @@ export class WorkerDaemon {
         : { error: { name: err.name, message: err.message, stack: err.stack ?? '' } };
     } finally {
       this.running--;
-      port1.close();
+      port1?.close();
     }
     if (res.error && fetchFailure) {
       const f = fetchFailure as { address: string; message: string };
