@@ -3,7 +3,6 @@
 // Node's built-in type stripping, so no build step sits between an edit and a measurement.
 const WORKLOADS = {
   groupby: () => import('./groupby/groupby.ts'),
-  'ml-xgb': () => import('./ml-xgb/ml-xgb.ts'),
   'ml-lr': () => import('./ml-lr/ml-lr.ts'),
   'ml-xgb': () => import('./ml-xgb/ml-xgb.ts'),
   peers: () => import('./peers/peers.ts'),
