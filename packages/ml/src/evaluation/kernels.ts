@@ -10,17 +10,18 @@ const valid = (v: Vec, i: number): boolean => v.validity === null || v.validity[
 /** A numeric column's value, or element `element` of a vector column's row. */
 function reader(v: Vec, element: number): (i: number) => number {
   const vals = v.values;
-  if (v.type.kind === 'vector') {
-    const t = v.type;
-    const f = vals as Float64Array;
-    if (!t.sparse) return (i) => f[i * t.size + element]!;
-    return (i) => {
-      for (let k = v.offsets![i]!; k < v.offsets![i + 1]!; k++) if (v.indices![k] === element) return f[k]!;
-      return 0;
-    };
-  }
+  if (v.type.kind === 'vector') return (i) => vectorElement(v, i, element);
   if (vals instanceof BigInt64Array) return (i) => Number(vals[i]!);
   return (i) => vals[i] as number;
+}
+
+/** Element j of vector row i. */
+function vectorElement(v: Vec, i: number, j: number): number {
+  const t = v.type as { size: number; sparse: boolean };
+  const f = v.values as Float64Array;
+  if (!t.sparse) return f[i * t.size + j]!;
+  for (let k = v.offsets![i]!; k < v.offsets![i + 1]!; k++) if (v.indices![k] === j) return f[k]!;
+  return 0;
 }
 
 function weights(part: PartitionData, weightCol: string): (i: number) => number {
@@ -78,7 +79,7 @@ export function confusionCells(part: PartitionData, args: Uint8Array): Uint8Arra
     let row = cells.get(y);
     if (!row) cells.set(y, (row = new Map()));
     row.set(yhat, (row.get(yhat) ?? 0) + w);
-    if (prob) loss -= w * Math.log(Math.max(reader(prob, y)(i), eps));
+    if (prob) loss -= w * Math.log(Math.max(vectorElement(prob, i, y), eps));
   }
   const ls: number[] = [], ps: number[] = [], ws: number[] = [];
   for (const [y, row] of cells) for (const [yhat, w] of row) { ls.push(y); ps.push(yhat); ws.push(w); }

@@ -343,7 +343,6 @@ export function assemble(part: PartitionData, args: Uint8Array): Vec[] {
   };
   const dense = new Float64Array(anySparse ? 0 : n * d);
   const offsets = new Int32Array(n + 1);
-  const idx: number[] = [], vals: number[] = [];
   let start = 0;
   cols.forEach((v, c) => {
     const w = widths[c]!;
@@ -371,34 +370,42 @@ export function assemble(part: PartitionData, args: Uint8Array): Vec[] {
     start += w;
   });
   if (!anySparse) return [denseVectorVec(d, dense, n)];
-  // Sparse output: walk rows, then columns, so each row's indices come out increasing.
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    cols.forEach((v, c) => {
-      const w = widths[c]!;
-      if (v.type.kind === 'vector') {
-        if (!isValid(v, i)) { for (let j = 0; j < w; j++) { idx.push(s + j); vals.push(NaN); } }
-        else if (v.type.sparse) {
-          const src = v.values as Float64Array;
-          for (let k = v.offsets![i]!; k < v.offsets![i + 1]!; k++) if (src[k] !== 0) { idx.push(s + v.indices![k]!); vals.push(src[k]!); }
-        } else {
-          const src = v.values as Float64Array;
-          for (let j = 0; j < w; j++) { const y = src[i * w + j]!; if (y !== 0) { idx.push(s + j); vals.push(y); } }
-        }
-      } else {
-        const y = isValid(v, i) ? asFloat64Value(v, i) : NaN;
-        if (y !== 0) { idx.push(s); vals.push(y); }
+  // Sparse output in two passes over the columns (rows inner): count each row's entries, then fill them;
+  // columns go in order, so each row's indices come out increasing.
+  const counts = new Int32Array(n);
+  const numbers = cols.map((v) => (v.type.kind === 'vector' ? null : asFloat64(v)));
+  cols.forEach((v, c) => {
+    const w = widths[c]!, x = numbers[c];
+    if (x) { for (let i = 0; i < n; i++) if (!isValid(v, i) || x[i] !== 0) counts[i]!++; return; }
+    const src = v.values as Float64Array;
+    const sparse = (v.type as VectorT).sparse;
+    for (let i = 0; i < n; i++) {
+      if (!isValid(v, i)) counts[i]! += w;
+      else if (sparse) { for (let k = v.offsets![i]!; k < v.offsets![i + 1]!; k++) if (src[k] !== 0) counts[i]!++; }
+      else for (let j = 0; j < w; j++) if (src[i * w + j] !== 0) counts[i]!++;
+    }
+  });
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + counts[i]!;
+  const indices = new Int32Array(offsets[n]!), values = new Float64Array(offsets[n]!);
+  const cursor = offsets.slice(0, n);
+  let base = 0;
+  cols.forEach((v, c) => {
+    const w = widths[c]!, x = numbers[c];
+    const put = (i: number, j: number, y: number): void => { const p = cursor[i]!++; indices[p] = base + j; values[p] = y; };
+    if (x) {
+      for (let i = 0; i < n; i++) if (!isValid(v, i)) put(i, 0, NaN); else if (x[i] !== 0) put(i, 0, x[i]!);
+    } else {
+      const src = v.values as Float64Array;
+      const sparse = (v.type as VectorT).sparse;
+      for (let i = 0; i < n; i++) {
+        if (!isValid(v, i)) { for (let j = 0; j < w; j++) put(i, j, NaN); }
+        else if (sparse) { for (let k = v.offsets![i]!; k < v.offsets![i + 1]!; k++) if (src[k] !== 0) put(i, v.indices![k]!, src[k]!); }
+        else for (let j = 0; j < w; j++) { const y = src[i * w + j]!; if (y !== 0) put(i, j, y); }
       }
-      s += w;
-    });
-    offsets[i + 1] = idx.length;
-  }
-  return [sparseVectorVec(d, offsets, Int32Array.from(idx), Float64Array.from(vals), n)];
-}
-
-function asFloat64Value(v: Vec, i: number): number {
-  const x = v.values[i]!;
-  return typeof x === 'bigint' ? Number(x) : x;
+    }
+    base += w;
+  });
+  return [sparseVectorVec(d, offsets, indices, values, n)];
 }
 
 /** Imputer's map. Args: missing value, then per column: in, out, surrogate. Null, NaN and the missing value are replaced. */
