@@ -7,7 +7,11 @@ export type DiffFunction = (x: Float64Array) => Promise<{ f: number; g: Float64A
 
 export interface MinimizeOptions {
   readonly maxIter: number;
-  /** Stops when the objective improves by less than tol * max(|F|, 1) in an iteration. */
+  /**
+   * Breeze's convergence check (what Spark's tol means): stop when the objective has moved by at most tol × the
+   * initial objective over the last 20 iterations, or when the (pseudo-)gradient's largest entry is at most
+   * max(tol × |F|, 1e-8).
+   */
   readonly tol: number;
   /** History size. */
   readonly m?: number;
@@ -23,6 +27,9 @@ export interface MinimizeResult {
   readonly iterations: number;
   readonly converged: boolean;
 }
+
+/** Objective values the function-value convergence test looks back over (Breeze's fvalMemory). */
+const FVAL_MEMORY = 20;
 
 const dotp = (a: Float64Array, b: Float64Array): number => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s; };
 
@@ -110,12 +117,19 @@ export async function minimize(fn: DiffFunction, x0: Float64Array, opts: Minimiz
       S.push(s); Y.push(y); RHO.push(1 / sy);
       if (S.length > m) { S.shift(); Y.shift(); RHO.shift(); }
     }
-    const improvement = F - Fn;
     x = xn; f = fn2; g = gn; F = Fn;
     iter++;
     history.push(F);
     opts.onIteration?.(iter, F);
-    if (improvement <= opts.tol * Math.max(Math.abs(F), 1)) { converged = true; break; }
+    if (history.length > FVAL_MEMORY) {
+      let worst = -Infinity;
+      for (let k = history.length - 1 - FVAL_MEMORY; k < history.length - 1; k++) worst = Math.max(worst, history[k]!);
+      if (Math.abs(F - worst) <= opts.tol * Math.abs(history[0]!)) { converged = true; break; }
+    }
+    const pgn = pseudo(x, g);
+    let gmax = 0;
+    for (let i = 0; i < n; i++) gmax = Math.max(gmax, Math.abs(pgn[i]!));
+    if (gmax <= Math.max(opts.tol * Math.abs(F), 1e-8)) { converged = true; break; }
   }
   return { x, history, iterations: iter, converged };
 }
