@@ -68,6 +68,37 @@ JOIN_SQL = {
     "q4": "SELECT x.*, medium.id1 AS medium_id1, medium.id2 AS medium_id2, medium.id4 AS medium_id4, v2 FROM x JOIN medium USING (id5)",
     "q5": "SELECT x.*, big.id1 AS big_id1, big.id2 AS big_id2, big.id4 AS big_id4, big.id5 AS big_id5, big.id6 AS big_id6, v2 FROM x JOIN big USING (id3)",
 }
+# TPC-H-like Q1/Q3/Q5/Q6/Q10 (datagen_tpch.py): the specification's queries with their validation
+# parameters, date arithmetic folded into literals, and the text columns the generator leaves out
+# (Q10's c_address, c_phone, c_comment) left out of the select list. Spark runs the same SQL.
+TPCH_SQL = {
+    "q1": """SELECT l_returnflag, l_linestatus, sum(l_quantity) AS sum_qty, sum(l_extendedprice) AS sum_base_price,
+        sum(l_extendedprice * (1 - l_discount)) AS sum_disc_price,
+        sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge, avg(l_quantity) AS avg_qty,
+        avg(l_extendedprice) AS avg_price, avg(l_discount) AS avg_disc, count(*) AS count_order
+      FROM lineitem WHERE l_shipdate <= DATE '1998-09-02'
+      GROUP BY l_returnflag, l_linestatus ORDER BY l_returnflag, l_linestatus""",
+    "q3": """SELECT l_orderkey, sum(l_extendedprice * (1 - l_discount)) AS revenue, o_orderdate, o_shippriority
+      FROM customer, orders, lineitem
+      WHERE c_mktsegment = 'BUILDING' AND c_custkey = o_custkey AND l_orderkey = o_orderkey
+        AND o_orderdate < DATE '1995-03-15' AND l_shipdate > DATE '1995-03-15'
+      GROUP BY l_orderkey, o_orderdate, o_shippriority ORDER BY revenue DESC, o_orderdate LIMIT 10""",
+    "q5": """SELECT n_name, sum(l_extendedprice * (1 - l_discount)) AS revenue
+      FROM customer, orders, lineitem, supplier, nation, region
+      WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey AND l_suppkey = s_suppkey
+        AND c_nationkey = s_nationkey AND s_nationkey = n_nationkey AND n_regionkey = r_regionkey
+        AND r_name = 'ASIA' AND o_orderdate >= DATE '1994-01-01' AND o_orderdate < DATE '1995-01-01'
+      GROUP BY n_name ORDER BY revenue DESC""",
+    "q6": """SELECT sum(l_extendedprice * l_discount) AS revenue FROM lineitem
+      WHERE l_shipdate >= DATE '1994-01-01' AND l_shipdate < DATE '1995-01-01'
+        AND l_discount BETWEEN 0.05 AND 0.07 AND l_quantity < 24""",
+    "q10": """SELECT c_custkey, c_name, sum(l_extendedprice * (1 - l_discount)) AS revenue, c_acctbal, n_name
+      FROM customer, orders, lineitem, nation
+      WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey AND o_orderdate >= DATE '1993-10-01'
+        AND o_orderdate < DATE '1994-01-01' AND l_returnflag = 'R' AND c_nationkey = n_nationkey
+      GROUP BY c_custkey, c_name, c_acctbal, n_name ORDER BY revenue DESC LIMIT 20""",
+}
+
 # For the frame APIs (pandas, Dask): join key, right table, how, and the right columns kept
 # (renamed as in the SQL's select list).
 JOIN_SPEC = {
@@ -142,6 +173,10 @@ class DuckDBGroupby(DuckDBBase):
 
 class DuckDBJoin(DuckDBBase):
     SQL = JOIN_SQL
+
+
+class DuckDBTpch(DuckDBBase):
+    SQL = TPCH_SQL
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,9 +257,30 @@ class SparkJoin(SparkBase):
     SQL = JOIN_SQL
 
 
+class SparkTpch(SparkBase):
+    SQL = TPCH_SQL
+
+
 # --------------------------------------------------------------------------------------------
 # pandas and Dask share the frame-API questions: functions of (tables, groupby options) that
 # return a pandas frame (pandas) or a lazy Dask frame; engine-specific ones override.
+
+
+def with_datetimes(df, path):
+    """Parquet DATE columns as datetime64: pandas reads them as Python date objects, which compare
+    neither fast nor with Timestamps. Done while loading, so it counts as load time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    dates = [f.name for f in pq.read_schema(path) if pa.types.is_date(f.type)]
+    return df.astype({c: "datetime64[s]" for c in dates}) if dates else df
+
+
+def one_row_if_series(ans):
+    """A global aggregate comes back as a Series of named values; the SQL engines answer one row."""
+    import pandas as pd
+
+    return ans.to_frame().T if isinstance(ans, pd.Series) else ans
 
 
 def frame_checksum(df, chk):
@@ -288,6 +344,72 @@ def _frame_join(qid):
 FRAME_JOIN = {q: _frame_join(q) for q in JOIN_SPEC}
 
 
+def _day(s):
+    import pandas as pd
+
+    return pd.Timestamp(s)
+
+
+def _revenue(li):
+    return li.assign(revenue=li["l_extendedprice"] * (1 - li["l_discount"]))
+
+
+def _tpch_q1(t, gb):
+    li = t["lineitem"]
+    li = li[li["l_shipdate"] <= _day("1998-09-02")]
+    li = li.assign(disc_price=li["l_extendedprice"] * (1 - li["l_discount"]))
+    li = li.assign(charge=li["disc_price"] * (1 + li["l_tax"]))
+    a = li.groupby(["l_returnflag", "l_linestatus"], **gb).agg(
+        sum_qty=("l_quantity", "sum"), sum_base_price=("l_extendedprice", "sum"), sum_disc_price=("disc_price", "sum"),
+        sum_charge=("charge", "sum"), avg_qty=("l_quantity", "mean"), avg_price=("l_extendedprice", "mean"),
+        avg_disc=("l_discount", "mean"), count_order=("l_quantity", "size"))
+    return a.reset_index().sort_values(["l_returnflag", "l_linestatus"])
+
+
+def _tpch_q3(t, gb):
+    c, o, li = t["customer"], t["orders"], t["lineitem"]
+    c = c[c["c_mktsegment"] == "BUILDING"][["c_custkey"]]
+    o = o[o["o_orderdate"] < _day("1995-03-15")][["o_orderkey", "o_custkey", "o_orderdate", "o_shippriority"]]
+    li = _revenue(li[li["l_shipdate"] > _day("1995-03-15")][["l_orderkey", "l_extendedprice", "l_discount"]])
+    j = c.merge(o, left_on="c_custkey", right_on="o_custkey").merge(li, left_on="o_orderkey", right_on="l_orderkey")
+    a = j.groupby(["l_orderkey", "o_orderdate", "o_shippriority"], **gb).agg(revenue=("revenue", "sum")).reset_index()
+    return a.nlargest(10, "revenue")
+
+
+def _tpch_q5(t, gb):
+    r, n, s, c, o, li = (t[k] for k in ("region", "nation", "supplier", "customer", "orders", "lineitem"))
+    n = n.merge(r[r["r_name"] == "ASIA"], left_on="n_regionkey", right_on="r_regionkey")[["n_nationkey", "n_name"]]
+    o = o[(o["o_orderdate"] >= _day("1994-01-01")) & (o["o_orderdate"] < _day("1995-01-01"))][["o_orderkey", "o_custkey"]]
+    j = (_revenue(li[["l_orderkey", "l_suppkey", "l_extendedprice", "l_discount"]])
+         .merge(o, left_on="l_orderkey", right_on="o_orderkey")
+         .merge(c[["c_custkey", "c_nationkey"]], left_on="o_custkey", right_on="c_custkey")
+         .merge(s[["s_suppkey", "s_nationkey"]], left_on=["l_suppkey", "c_nationkey"], right_on=["s_suppkey", "s_nationkey"])
+         .merge(n, left_on="s_nationkey", right_on="n_nationkey"))
+    return j.groupby("n_name", **gb).agg(revenue=("revenue", "sum")).reset_index().sort_values("revenue", ascending=False)
+
+
+def _tpch_q6(t, gb):
+    li = t["lineitem"]
+    li = li[(li["l_shipdate"] >= _day("1994-01-01")) & (li["l_shipdate"] < _day("1995-01-01"))
+            & (li["l_discount"] >= 0.05) & (li["l_discount"] <= 0.07) & (li["l_quantity"] < 24)]
+    # A Series {revenue: x}, which run() turns into the one-row frame the SQL engines answer.
+    return (li["l_extendedprice"] * li["l_discount"]).to_frame("revenue").sum()
+
+
+def _tpch_q10(t, gb):
+    n, c, o, li = (t[k] for k in ("nation", "customer", "orders", "lineitem"))
+    o = o[(o["o_orderdate"] >= _day("1993-10-01")) & (o["o_orderdate"] < _day("1994-01-01"))][["o_orderkey", "o_custkey"]]
+    li = _revenue(li[li["l_returnflag"] == "R"][["l_orderkey", "l_extendedprice", "l_discount"]])
+    j = (li.merge(o, left_on="l_orderkey", right_on="o_orderkey")
+         .merge(c[["c_custkey", "c_name", "c_acctbal", "c_nationkey"]], left_on="o_custkey", right_on="c_custkey")
+         .merge(n[["n_nationkey", "n_name"]], left_on="c_nationkey", right_on="n_nationkey"))
+    a = j.groupby(["c_custkey", "c_name", "c_acctbal", "n_name"], **gb).agg(revenue=("revenue", "sum")).reset_index()
+    return a.nlargest(20, "revenue")
+
+
+FRAME_TPCH = {"q1": _tpch_q1, "q3": _tpch_q3, "q5": _tpch_q5, "q6": _tpch_q6, "q10": _tpch_q10}
+
+
 class PandasBase:
     name = "pandas"
     gb = {"sort": False, "observed": True, "dropna": False}
@@ -302,12 +424,12 @@ class PandasBase:
         self.ans = None
 
     def load(self, files):
-        self.t = {t: self.pd.read_parquet(p, engine="pyarrow") for t, p in files.items()}
+        self.t = {t: with_datetimes(self.pd.read_parquet(p, engine="pyarrow"), p) for t, p in files.items()}
         return {t: len(df) for t, df in self.t.items()}
 
     def run(self, qid):
         self.ans = None  # let the previous answer go before computing the next
-        self.ans = self.QUESTIONS[qid](self.t, self.gb)
+        self.ans = one_row_if_series(self.QUESTIONS[qid](self.t, self.gb))
         return len(self.ans)
 
     def checksum(self, qid, chk):
@@ -323,6 +445,10 @@ class PandasGroupby(PandasBase):
 
 class PandasJoin(PandasBase):
     QUESTIONS = FRAME_JOIN
+
+
+class PandasTpch(PandasBase):
+    QUESTIONS = FRAME_TPCH
 
 
 class DaskBase(PandasBase):
@@ -348,13 +474,13 @@ class DaskBase(PandasBase):
     def load(self, files):
         from distributed import wait
 
-        self.t = {t: self.dd.read_parquet(p).persist() for t, p in files.items()}
+        self.t = {t: with_datetimes(self.dd.read_parquet(p), p).persist() for t, p in files.items()}
         wait(list(self.t.values()))
         return {t: int(len(df)) for t, df in self.t.items()}
 
     def run(self, qid):
         self.ans = None
-        self.ans = self.QUESTIONS[qid](self.t, self.gb).compute()
+        self.ans = one_row_if_series(self.QUESTIONS[qid](self.t, self.gb).compute())
         return len(self.ans)
 
     def close(self):
@@ -370,9 +496,14 @@ class DaskJoin(DaskBase):
     QUESTIONS = FRAME_JOIN
 
 
+class DaskTpch(DaskBase):
+    QUESTIONS = FRAME_TPCH
+
+
 WORKLOADS = {
     "groupby": {"duckdb": DuckDBGroupby, "spark": SparkGroupby, "dask": DaskGroupby, "pandas": PandasGroupby},
     "join": {"duckdb": DuckDBJoin, "spark": SparkJoin, "dask": DaskJoin, "pandas": PandasJoin},
+    "tpch": {"duckdb": DuckDBTpch, "spark": SparkTpch, "dask": DaskTpch, "pandas": PandasTpch},
 }
 
 

@@ -14,7 +14,7 @@ describe('pnpm bench:peers --quick', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   // PySpark's JVM start and query compilation dominate: about 2 minutes of the ~3 on 2 cores.
-  it('runs every engine on groupby and join, all answers agree with DuckDB, and writes the report', async () => {
+  it('runs every engine on groupby, join and TPC-H-like, all answers agree with DuckDB, and writes the report', async () => {
     const code = await main(['--quick', '--results-dir', dir]);
     const files = readdirSync(dir);
     const json = files.find((f) => f.endsWith('.json'))!;
@@ -36,10 +36,11 @@ describe('pnpm bench:peers --quick', () => {
       }
       for (const run of w.runs) expect(run.load, `${w.id} ${run.engine} load time`).toBeGreaterThan(0);
     }
-    expect(report.workloads.map((w) => w.id)).toEqual(['groupby', 'join']);
+    expect(report.workloads.map((w) => w.id)).toEqual(['groupby', 'join', 'tpch']);
     const md = readFileSync(join(dir, json.replace('.json', '.md')), 'utf8');
     expect(md).toContain('| q10 sum v3 count by id1:id6 |');
     expect(md).toContain('| q5 big inner on int |');
+    expect(md).toContain('| q10 returned item reporting |');
     expect(readFileSync(join(dir, json.replace('.json', '.svg')), 'utf8')).toMatch(/^<svg [^]*<\/svg>\n$/);
   }, 15 * 60_000);
 });

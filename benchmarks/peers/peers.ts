@@ -1,4 +1,4 @@
-// `pnpm bench:peers [--quick] [--only groupby,join] [--rows 1e6|1e7|5e7] [--reps 3]
+// `pnpm bench:peers [--quick] [--only groupby,join,tpch] [--rows 1e6|1e7|5e7] [--sf 1] [--reps 3]
 //                   [--engines quiver,quiver-cluster,duckdb,spark,dask,pandas] [--results-dir DIR]`
 //
 // Quiver against its peers on the same Parquet files, each engine in its own process
@@ -35,7 +35,7 @@ export interface EngineRun {
 }
 export interface WorkloadReport { id: string; description: string; files: Record<string, string>; runs: EngineRun[]; questions: QuestionReport[] }
 export interface Report {
-  date: string; commit: string; rows: number; reps: number; threads: number; quick: boolean;
+  date: string; commit: string; rows: number; sf: number; reps: number; threads: number; quick: boolean;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; platform: string; python: string; java: string };
   engines: string[]; workloads: WorkloadReport[]; failures: string[];
 }
@@ -119,13 +119,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      quick: { type: 'boolean', default: false }, only: { type: 'string', default: 'groupby,join' },
-      rows: { type: 'string' }, reps: { type: 'string' }, engines: { type: 'string', default: ALL_ENGINES.join(',') },
+      quick: { type: 'boolean', default: false }, only: { type: 'string', default: Object.keys(WORKLOADS).join(',') },
+      rows: { type: 'string' }, sf: { type: 'string' }, reps: { type: 'string' }, engines: { type: 'string', default: ALL_ENGINES.join(',') },
       'results-dir': { type: 'string', default: DEFAULT_RESULTS_DIR }, 'timeout-s': { type: 'string', default: '3600' },
     },
   });
   // --quick is the CI configuration: 1e5 rows, one timed run after the warm-up.
   const rows = parseRows(values.rows ?? (values.quick ? '1e5' : '1e7'));
+  const sf = Number(values.sf ?? (values.quick ? '0.01' : '1'));
+  if (!(sf > 0)) throw new Error(`--sf needs a positive scale factor, got ${values.sf}`);
   const reps = Number(values.reps ?? (values.quick ? '1' : '3'));
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps needs a positive integer, got ${values.reps}`);
   if (!values.quick && reps < 3) console.error('note: fewer than 3 timed runs; medians are not the report standard');
@@ -148,7 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const work = mkdtempSync(join(os.tmpdir(), 'quiver-bench-peers-'));
   const failures: string[] = [];
   const report: Report = {
-    date: new Date().toISOString(), commit: gitCommit(), rows, reps, threads: THREADS, quick: values.quick,
+    date: new Date().toISOString(), commit: gitCommit(), rows, sf, reps, threads: THREADS, quick: values.quick,
     machine: {
       cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
       platform: `${os.platform()} ${os.release()}`,
@@ -160,10 +162,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   for (const wl of workloads) {
     const t0 = performance.now();
-    const files = wl.data(rows, log);
+    const files = wl.data({ rows, sf }, log);
     log(`${wl.id}: data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const wr: WorkloadReport = {
-      id: wl.id, description: wl.describe(rows), files, runs: [],
+      id: wl.id, description: wl.describe({ rows, sf }), files, runs: [],
       questions: wl.questions.map((q) => ({ id: q.id, name: q.name, engines: {} })),
     };
     const spec: Spec = { workload: wl.id, files, reps, threads: THREADS, questions: wl.questions.map((q) => ({ id: q.id, chk: [...q.chk] })) };

@@ -83,6 +83,63 @@ function joinQuestion(key: string, right: string, how: string, keep: Record<stri
   };
 }
 
+/** TPC-H-like Q1/Q3/Q5/Q6/Q10, the SQL of engines.py's TPCH_SQL in the DataFrame API. */
+function tpch(): Record<string, QuiverQuestion> {
+  type L = QuiverLib;
+  const day = ({ F, lit }: L, s: string) => F.to_date(lit(s));
+  const revenue = ({ col, lit }: L) => col('l_extendedprice').multiply(lit(1).minus(col('l_discount')));
+  return {
+    q1: (q, t) => {
+      const { col, lit, F } = q;
+      return t['lineitem']!.where(col('l_shipdate').leq(day(q, '1998-09-02')))
+        .groupBy('l_returnflag', 'l_linestatus')
+        .agg(F.sum('l_quantity').alias('sum_qty'), F.sum('l_extendedprice').alias('sum_base_price'),
+          F.sum(revenue(q)).alias('sum_disc_price'), F.sum(revenue(q).multiply(lit(1).plus(col('l_tax')))).alias('sum_charge'),
+          F.mean('l_quantity').alias('avg_qty'), F.mean('l_extendedprice').alias('avg_price'),
+          F.mean('l_discount').alias('avg_disc'), F.count('*').alias('count_order'))
+        .orderBy('l_returnflag', 'l_linestatus');
+    },
+    q3: (q, t) => {
+      const { col, F } = q;
+      const c = t['customer']!.where(col('c_mktsegment').eq('BUILDING'));
+      const o = t['orders']!.where(col('o_orderdate').lt(day(q, '1995-03-15')));
+      const l = t['lineitem']!.where(col('l_shipdate').gt(day(q, '1995-03-15')));
+      return c.join(o, col('c_custkey').eq(col('o_custkey'))).join(l, col('l_orderkey').eq(col('o_orderkey')))
+        .groupBy('l_orderkey', 'o_orderdate', 'o_shippriority').agg(F.sum(revenue(q)).alias('revenue'))
+        .select('l_orderkey', 'revenue', 'o_orderdate', 'o_shippriority')
+        .orderBy(col('revenue').desc(), col('o_orderdate')).limit(10);
+    },
+    q5: (q, t) => {
+      const { col, F } = q;
+      const o = t['orders']!.where(col('o_orderdate').geq(day(q, '1994-01-01')).and(col('o_orderdate').lt(day(q, '1995-01-01'))));
+      return t['customer']!.join(o, col('c_custkey').eq(col('o_custkey')))
+        .join(t['lineitem']!, col('l_orderkey').eq(col('o_orderkey')))
+        .join(t['supplier']!, col('l_suppkey').eq(col('s_suppkey')).and(col('c_nationkey').eq(col('s_nationkey'))))
+        .join(t['nation']!, col('s_nationkey').eq(col('n_nationkey')))
+        .join(t['region']!.where(col('r_name').eq('ASIA')), col('n_regionkey').eq(col('r_regionkey')))
+        .groupBy('n_name').agg(F.sum(revenue(q)).alias('revenue'))
+        .orderBy(col('revenue').desc());
+    },
+    q6: (q, t) => {
+      const { col, F } = q;
+      return t['lineitem']!
+        .where(col('l_shipdate').geq(day(q, '1994-01-01')).and(col('l_shipdate').lt(day(q, '1995-01-01')))
+          .and(col('l_discount').between(0.05, 0.07)).and(col('l_quantity').lt(24)))
+        .groupBy().agg(F.sum(col('l_extendedprice').multiply(col('l_discount'))).alias('revenue'));
+    },
+    q10: (q, t) => {
+      const { col, F } = q;
+      const o = t['orders']!.where(col('o_orderdate').geq(day(q, '1993-10-01')).and(col('o_orderdate').lt(day(q, '1994-01-01'))));
+      return t['customer']!.join(o, col('c_custkey').eq(col('o_custkey')))
+        .join(t['lineitem']!.where(col('l_returnflag').eq('R')), col('l_orderkey').eq(col('o_orderkey')))
+        .join(t['nation']!, col('c_nationkey').eq(col('n_nationkey')))
+        .groupBy('c_custkey', 'c_name', 'c_acctbal', 'n_name').agg(F.sum(revenue(q)).alias('revenue'))
+        .select('c_custkey', 'c_name', 'revenue', 'c_acctbal', 'n_name')
+        .orderBy(col('revenue').desc()).limit(20);
+    },
+  };
+}
+
 export const QUIVER_WORKLOADS: Record<string, Record<string, QuiverQuestion>> = {
   groupby: Object.fromEntries(GROUPBY_QUESTIONS.map((q) => [q.id, (lib: QuiverLib, t: Tables) => q.quiver(lib, t['x']!)])),
   join: {
@@ -92,6 +149,7 @@ export const QUIVER_WORKLOADS: Record<string, Record<string, QuiverQuestion>> = 
     q4: joinQuestion('id5', 'medium', 'inner', { id1: 'medium_id1', id2: 'medium_id2', id4: 'medium_id4' }),
     q5: joinQuestion('id3', 'big', 'inner', { id1: 'big_id1', id2: 'big_id2', id4: 'big_id4', id5: 'big_id5', id6: 'big_id6' }),
   },
+  tpch: tpch(),
 };
 
 function emit(obj: Record<string, unknown>): void {

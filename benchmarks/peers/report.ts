@@ -61,7 +61,8 @@ export function renderMarkdown(r: Report): string {
   const lines = [
     `# Quiver and its peers: ${r.rows} rows${r.quick ? ' (--quick)' : ''}`,
     '',
-    `Command: \`pnpm bench:peers --rows ${r.rows} --reps ${r.reps} --only ${r.workloads.map((w) => w.id).join(',')}\``
+    `Command: \`pnpm bench:peers --rows ${r.rows}${r.workloads.some((w) => w.id === 'tpch') ? ` --sf ${r.sf}` : ''} `
+      + `--reps ${r.reps} --only ${r.workloads.map((w) => w.id).join(',')}\``
       + ` (${r.date}, commit ${r.commit}).`,
     '',
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}; ${m.python}; ${m.java}. The machine is shared `
