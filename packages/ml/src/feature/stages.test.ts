@@ -65,9 +65,19 @@ describe('StringIndexer on a DataFrame', () => {
     await expect(model.transform(frame([[0, 'a'], [1, 'zz']], schema))).rejects.toThrow(/unseen label 'zz' in column 'cat'/);
     await expect(model.transform(frame([[0, 'a'], [1, null]], schema))).rejects.toThrow(/StringIndexer encountered a null in column 'cat'/);
   });
-  it('a missing or non-string input column fails at fit, naming it, before any task', async () => {
+  it('indexes a numeric column by its string form, as Spark does', async () => {
+    const c = fx.stringIndexer.numeric;
+    const df = frame((c.input as number[]).map((x, i) => [i, x]), new Schema([field('id', Float64Type), field('x', Float64Type)]));
+    const model = await new StringIndexer({ inputCol: 'x', outputCol: 'idx' }).fit(df);
+    expect(model.labels).toEqual(c.labels);
+    const out = ordered(await model.transform(df));
+    expect(await column(out, 'idx')).toEqual(c.output);
+    expect(out.schema.names).toEqual(['id', 'x', 'idx']);
+  });
+  it('a missing or non-string, non-numeric input column fails at fit, naming it, before any task', async () => {
     await expect(new StringIndexer({ inputCol: 'nope', outputCol: 'i' }).fit(frame(fitRows, schema))).rejects.toThrow(ParamError);
-    await expect(new StringIndexer({ inputCol: 'id', outputCol: 'i' }).fit(frame(fitRows, schema))).rejects.toThrow(/inputCol 'id' must be a string column, but it is double/);
+    const vec = spark.createDataFrame([[[1, 2]]], new Schema([field('v', VectorType(2))]));
+    await expect(new StringIndexer({ inputCol: 'v', outputCol: 'i' }).fit(vec)).rejects.toThrow(/inputCol 'v' must be a string or numeric column, but it is vector<2>/);
   });
 });
 

@@ -2,7 +2,7 @@ import { type DataFrame, type Schema, col } from '@quiver/core';
 import { Estimator, Model } from '../base/stage.js';
 import { checks, ParamError } from '../param/params.js';
 import { ByteWriter } from './codec.js';
-import { checkOutputFree, columnPairs, columnType, doubleField, loadAs, mapColumns, partitionStats, registerFeatureLoader, withFields } from './common.js';
+import { checkOutputFree, columnPairs, columnType, doubleField, loadAs, mapColumns, NUMBER_KINDS, partitionStats, registerFeatureLoader, withFields } from './common.js';
 import { mergeLabelCounts } from './kernels.js';
 import { labelOrder, type StringOrderType } from './string-order.js';
 
@@ -32,7 +32,9 @@ export class StringIndexer extends Estimator<StringIndexerModel, StringIndexerPa
   protected async train(df: DataFrame): Promise<StringIndexerModel> {
     const pairs = columnPairs(this as never);
     const inputs = pairs.map(([i]) => i);
-    const counts = mergeLabelCounts(await partitionStats(df, 'labelCounts', new ByteWriter().strs(inputs).finish()), inputs.length);
+    // Numbers are indexed by their string form, as Spark casts them ('1.0', '2').
+    const strings = df.select(...inputs.map((c) => (df.schema.field(c).type.kind === 'utf8' ? col(c) : col(c).cast('string').alias(c))));
+    const counts = mergeLabelCounts(await partitionStats(strings, 'labelCounts', new ByteWriter().strs(inputs).finish()), inputs.length);
     const labels = counts.map((c) => labelOrder(c, this.get('stringOrderType')));
     const model = new StringIndexerModel(undefined, labels);
     for (const p of ['inputCol', 'outputCol', 'inputCols', 'outputCols', 'handleInvalid', 'stringOrderType'] as const) {
@@ -46,7 +48,7 @@ export class StringIndexer extends Estimator<StringIndexerModel, StringIndexerPa
 
 function indexerSchema(stage: StringIndexer | StringIndexerModel, schema: Schema): Schema {
   const pairs = columnPairs(stage as never);
-  for (const [i] of pairs) columnType(stage, schema, pairs.length > 1 ? 'inputCols' : 'inputCol', i, ['utf8'], 'a string column');
+  for (const [i] of pairs) columnType(stage, schema, pairs.length > 1 ? 'inputCols' : 'inputCol', i, ['utf8', ...NUMBER_KINDS], 'a string or numeric column');
   checkOutputFree(stage, schema, pairs.map(([, o]) => o));
   return withFields(schema, pairs.map(([, o]) => doubleField(o)));
 }
@@ -68,16 +70,26 @@ export class StringIndexerModel extends Model<StringIndexerParams> {
   async transform(df: DataFrame): Promise<DataFrame> {
     const fields = this.transformSchema(df.schema).fields.slice(-this.labelsArray.length);
     const pairs = columnPairs(this as never);
-    let handleInvalid = this.get('handleInvalid');
+    // Numeric inputs are read through a string copy, dropped after the map.
+    const temps: string[] = [];
     let input = df;
+    const reads = pairs.map(([i], k) => {
+      if (df.schema.field(i).type.kind === 'utf8') return i;
+      const t = `__quiver_string_indexer_${k}`;
+      temps.push(t);
+      input = input.withColumn(t, col(i).cast('string'));
+      return t;
+    });
+    let handleInvalid = this.get('handleInvalid');
     if (handleInvalid === 'skip') {
       // Drop rows with an unseen or null label before the map (isin is false or null for them).
-      for (const [[i], labels] of pairs.map((p, k) => [p, this.labelsArray[k]!] as const)) input = input.filter(col(i).isin(...labels));
+      reads.forEach((r, k) => { input = input.filter(col(r).isin(...this.labelsArray[k]!)); });
       handleInvalid = 'error';
     }
     const w = new ByteWriter().str(handleInvalid).u32(pairs.length);
-    pairs.forEach(([i, o], k) => w.str(i).str(o).strs(this.labelsArray[k]!));
-    return mapColumns(input, 'indexStrings', w.finish(), fields);
+    pairs.forEach(([, o], k) => w.str(reads[k]!).str(o).strs(this.labelsArray[k]!));
+    const out = await mapColumns(input, 'indexStrings', w.finish(), fields);
+    return temps.length > 0 ? out.drop(...temps) : out;
   }
   override saveData(): unknown { return { labelsArray: this.labelsArray }; }
   protected override copyState(to: this): void { to.labelsArray = this.labelsArray; }
