@@ -47,6 +47,10 @@ describe('LogisticRegression is independent of partitioning', () => {
       const c = fixture.cases.find((x) => x.name === name)!;
       const fits = [];
       for (const p of [1, 2, 8]) fits.push(await new LogisticRegression({ ...c.params, tol: 1e-12, maxIter: 2000 }).fit(frame(labelsOf(c), p)));
+      // An input the user cached is read in place rather than cached again.
+      const cached = frame(labelsOf(c), 2).cache();
+      fits.push(await new LogisticRegression({ ...c.params, tol: 1e-12, maxIter: 2000 }).fit(cached));
+      cached.unpersist();
       for (const m of fits.slice(1)) {
         for (let i = 0; i < m.coefficientMatrix.length; i++) expect(Math.abs(m.coefficientMatrix[i]! - fits[0]!.coefficientMatrix[i]!)).toBeLessThan(1e-6);
         for (let i = 0; i < m.interceptVector.length; i++) expect(Math.abs(m.interceptVector[i]! - fits[0]!.interceptVector[i]!)).toBeLessThan(1e-6);

@@ -1,7 +1,7 @@
 import { type DataFrame, Float64Type, Schema, VectorType, field } from '@quiver/core';
 import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewColumn } from '../base/stage.js';
 import { minimize } from '../optim/lbfgs.js';
-import { LINEAR_KERNELS, type Summary, instances, sampleStd, summarize, sumParts, toBytes, toDoubles } from '../optim/instances.js';
+import { LINEAR_KERNELS, type Summary, instances, sampleStd, summarize, sumParts, toBytes, toDoubles, trainingRows } from '../optim/instances.js';
 import { ParamError, checks } from '../param/params.js';
 import { applyParams, readData, readMetadata, registerLoader, toNumber } from '../persistence/persistence.js';
 
@@ -72,7 +72,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel, Logis
     const name = 'LogisticRegression';
     const names = { features: this.get('featuresCol'), label: this.get('labelCol'), weight: this.getOrUndefined('weightCol') };
     const raw = instances(df, names.features, names.label, names.weight);
-    const data = raw.cache();
+    const { data, release } = trainingRows(df, raw);
     try {
       const s = await summarize(data, names, name);
       if (!s.classCounts) throw new ParamError(`${name}: labelCol '${names.label}' must hold class indices 0, 1, 2, ... (non-negative integers); index string labels with StringIndexer`);
@@ -96,7 +96,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel, Logis
       model.summary = new LogisticRegressionTrainingSummary(model, raw, history, iterations);
       return model;
     } finally {
-      data.unpersist();
+      release();
     }
   }
 

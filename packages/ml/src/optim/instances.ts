@@ -9,11 +9,22 @@ export const toBytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer,
 export const toDoubles = (b: Uint8Array): Float64Array =>
   b.byteOffset % 8 === 0 ? new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8) : new Float64Array(b.slice().buffer);
 
-/** Training rows in the kernels' layout [features, label as double, weight as double?]; cache them for the optimizer's passes. */
+/** Training rows in the kernels' layout [features, label as double, weight as double?]. */
 export function instances(df: DataFrame, featuresCol: string, labelCol: string, weightCol: string | undefined): DataFrame {
-  const cols = [col(featuresCol).alias('features'), col(labelCol).cast('double').alias('label')];
-  if (weightCol) cols.push(col(weightCol).cast('double').alias('weight'));
+  const asDouble = (name: string, alias: string) => (df.schema.field(name).type.kind === 'float64' ? col(name).alias(alias) : col(name).cast('double').alias(alias));
+  const cols = [col(featuresCol).alias('features'), asDouble(labelCol, 'label')];
+  if (weightCol) cols.push(asDouble(weightCol, 'weight'));
   return df.select(...cols);
+}
+
+/**
+ * The rows the optimizer passes read: a select of an already cached DataFrame reads its blocks as they are (only
+ * the selected columns are decoded), so only other inputs are cached for the duration of the fit.
+ */
+export function trainingRows(df: DataFrame, rows: DataFrame): { data: DataFrame; release: () => void } {
+  if (df.plan.kind === 'cached') return { data: rows, release: () => {} };
+  const data = rows.cache();
+  return { data, release: () => { data.unpersist(); } };
 }
 
 export interface Summary {

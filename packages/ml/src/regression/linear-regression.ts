@@ -2,7 +2,7 @@ import { type DataFrame, Float64Type, Schema, field } from '@quiver/core';
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
 import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewColumn } from '../base/stage.js';
 import { minimize } from '../optim/lbfgs.js';
-import { LINEAR_KERNELS, instances, sampleStd, summarize, sumParts, toBytes } from '../optim/instances.js';
+import { LINEAR_KERNELS, instances, sampleStd, summarize, sumParts, toBytes, trainingRows } from '../optim/instances.js';
 import { checks } from '../param/params.js';
 import { applyParams, readData, readMetadata, registerLoader, toNumber } from '../persistence/persistence.js';
 
@@ -61,7 +61,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel, LinearReg
 
   protected async train(df: DataFrame): Promise<LinearRegressionModel> {
     const names = { features: this.get('featuresCol'), label: this.get('labelCol'), weight: this.getOrUndefined('weightCol') };
-    const data = instances(df, names.features, names.label, names.weight).cache();
+    const { data, release } = trainingRows(df, instances(df, names.features, names.label, names.weight));
     try {
       const s = await summarize(data, names, 'LinearRegression');
       const d = s.mean.length;
@@ -75,7 +75,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel, LinearReg
       model.summary = { objectiveHistory: history, totalIterations: Math.max(0, history.length - 1) };
       return model;
     } finally {
-      data.unpersist();
+      release();
     }
   }
 
