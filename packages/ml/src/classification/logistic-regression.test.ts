@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataFrame, Session } from '@quiver/core';
+import { type DataFrame, Session, SparseVector } from '@quiver/core';
 import { LogisticRegression, LogisticRegressionModel, type LogisticRegressionParams } from './logistic-regression.js';
 import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
 
@@ -59,6 +59,28 @@ describe('LogisticRegression is independent of partitioning', () => {
   }
 });
 
+describe('LogisticRegression on sparse vectors', () => {
+  it('fits and predicts the same as on the dense form of the same rows', async () => {
+    const { features, binomialLabel, multinomialLabel } = fixture.data;
+    // Zero out a third of the entries so the sparse rows really are sparse.
+    const dense = features.map((f, i) => f.map((v, j) => ((i + j) % 3 === 0 ? 0 : v)));
+    const sparse = dense.map((f) => SparseVector.of(f.length, f.flatMap((v, j) => (v !== 0 ? [j] : [])), f.filter((v) => v !== 0)));
+    for (const [labels, params] of [[binomialLabel, { regParam: 0.05, elasticNetParam: 0.5 }], [multinomialLabel, { regParam: 0.1 }]] as const) {
+      const fit = (rows: unknown[]) => new LogisticRegression({ ...params, tol: 1e-12, maxIter: 2000 })
+        .fit(spark.createDataFrame(rows.map((f, i) => ({ features: f, label: labels[i]! }))).repartition(3));
+      const a = await fit(dense.map((f) => Float64Array.from(f)));
+      const b = await fit(sparse);
+      expect(b.coefficientMatrix.length).toBe(a.coefficientMatrix.length);
+      a.coefficientMatrix.forEach((v, i) => expect(Math.abs(b.coefficientMatrix[i]! - v)).toBeLessThan(1e-8));
+      a.interceptVector.forEach((v, i) => expect(Math.abs(b.interceptVector[i]! - v)).toBeLessThan(1e-8));
+      const df = spark.createDataFrame(sparse.map((f, i) => ({ features: f, label: labels[i]! })));
+      const pa = await (await a.transform(df)).select('prediction').collect();
+      const pb = await (await b.transform(df)).select('prediction').collect();
+      expect(pb).toEqual(pa);
+    }
+  });
+});
+
 describe('LogisticRegressionModel', () => {
   it('transforms on the workers into rawPrediction, probability and prediction; summary has history, ROC, AUC, accuracy', async () => {
     const df = frame(fixture.data.binomialLabel, 3);
@@ -86,6 +108,8 @@ describe('LogisticRegressionModel', () => {
     let wins = 0;
     for (const p of pos) for (const q of neg) wins += p > q ? 1 : p === q ? 0.5 : 0;
     expect(auc).toBeCloseTo(wins / (pos.length * neg.length), 12);
+    const strict = await (await model.copy({ thresholds: [1, 3] }).transform(df)).collect();
+    strict.forEach((r) => expect(r.prediction).toBe((r.probability as Float64Array)[1]! > 0.75 ? 1 : 0));
     const roc = await s.roc();
     expect([roc.fpr[0], roc.tpr[0], roc.fpr.at(-1), roc.tpr.at(-1)]).toEqual([0, 0, 1, 1]);
   });

@@ -200,6 +200,14 @@ export class LogisticRegressionModel extends Model<LogisticRegressionParams> {
 
   copyParamsFrom(est: LogisticRegression): this { return this.copyValuesFrom(est); }
 
+  /** The probability of class 1 above which a binomial model predicts 1: `threshold`, or Spark's 1 / (1 + t0/t1) when `thresholds` is set. */
+  binaryThreshold(): number {
+    const ts = this.getOrUndefined('thresholds');
+    if (!ts) return this.get('threshold');
+    if (ts.length !== 2) throw new ParamError(`LogisticRegressionModel: a binomial model needs 2 thresholds, got ${ts.length}`);
+    return ts[1] === 0 ? 0 : ts[0] === 0 ? 1 : 1 / (1 + ts[0]! / ts[1]!);
+  }
+
   transformSchema(schema: Schema): Schema { return outputSchema(this, schema, this.numClasses); }
 
   /** Adds rawPrediction, probability and prediction columns, computed per partition on the workers. */
@@ -209,7 +217,7 @@ export class LogisticRegressionModel extends Model<LogisticRegressionParams> {
     const flags = (this.get('rawPredictionCol') ? 1 : 0) | (this.get('probabilityCol') ? 2 : 0) | (this.get('predictionCol') ? 4 : 0);
     if (flags === 0) return df;
     const K = this.interceptVector.length, d = this.numFeatures;
-    const thresholds = this.isMultinomial ? (this.getOrUndefined('thresholds') ?? []) : [this.get('threshold')];
+    const thresholds = this.isMultinomial ? (this.getOrUndefined('thresholds') ?? []) : [this.binaryThreshold()];
     if (this.isMultinomial && thresholds.length && thresholds.length !== this.numClasses) {
       throw new ParamError(`LogisticRegressionModel: thresholds has ${thresholds.length} values but the model has ${this.numClasses} classes`);
     }
@@ -286,7 +294,7 @@ export class LogisticRegressionTrainingSummary {
   /** Weighted fraction of training rows predicted correctly at the model's threshold. */
   async accuracy(): Promise<number> {
     const { score, label, weight } = await this.scores();
-    const t = this.model.get('threshold');
+    const t = this.model.binaryThreshold();
     let right = 0, total = 0;
     for (let i = 0; i < score.length; i++) { total += weight[i]!; if ((score[i]! > t ? 1 : 0) === label[i]) right += weight[i]!; }
     return right / total;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataFrame, Session } from '@quiver/core';
+import { type DataFrame, Session, SparseVector } from '@quiver/core';
 import { LinearRegression, type LinearRegressionParams } from './linear-regression.js';
 
 // Spark MLlib fits made by python/fixtures/ml_lr.py.
@@ -39,6 +39,20 @@ describe('LinearRegression', () => {
       }
     });
   }
+
+  it('sparse vectors fit the same as dense, with both solvers', async () => {
+    const { features, label } = fixture.data;
+    const dense = features.map((f, i) => f.map((v, j) => ((i + j) % 3 === 0 ? 0 : v)));
+    const sparse = dense.map((f) => SparseVector.of(f.length, f.flatMap((v, j) => (v !== 0 ? [j] : [])), f.filter((v) => v !== 0)));
+    for (const solver of ['normal', 'l-bfgs'] as const) {
+      const fit = (rows: unknown[]) => new LinearRegression({ regParam: 0.1, elasticNetParam: 0.5, solver, tol: 1e-12, maxIter: 2000 })
+        .fit(spark.createDataFrame(rows.map((f, i) => ({ features: f, label: label[i]! }))).repartition(3));
+      const a = await fit(dense.map((f) => Float64Array.from(f)));
+      const b = await fit(sparse);
+      a.coefficients.forEach((v, j) => expect(Math.abs(b.coefficients[j]! - v)).toBeLessThan(1e-8));
+      expect(Math.abs(b.intercept - a.intercept)).toBeLessThan(1e-8);
+    }
+  });
 
   it('predicts on the workers', async () => {
     const df = frame(3);
