@@ -58,6 +58,21 @@ describe('dense vectors', () => {
     expect(lines.join('\n')).toContain('[1.0,0.5,-1.0]');
   });
 
+  it('write as Spark-readable text: JSON as VectorUDT objects, CSV as quoted [a,b] text', async () => {
+    const { mkdtempSync, readFileSync, readdirSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-vec-'));
+    try {
+      const df = spark.createDataFrame(denseRows(2)).coalesce(1);
+      await df.write.csv(join(dir, 'c'));
+      await df.write.json(join(dir, 'j'));
+      const read = (d: string) => readdirSync(d).filter((f) => f.startsWith('part-')).map((f) => readFileSync(join(d, f), 'utf8')).join('');
+      expect(read(join(dir, 'c'))).toContain('"[1.0,0.5,-1.0]"');
+      expect(read(join(dir, 'j'))).toContain('"v":{"type":1,"values":[1,0.5,-1]}');
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
   it('rejects a row of the wrong size, naming the column', () => {
     expect(() => spark.createDataFrame([{ v: Float64Array.of(1, 2) }, { v: Float64Array.of(1) }])).toThrow(/sizes 2 and 1/);
     expect(() => spark.createDataFrame([[Float64Array.of(1)]], 'v double')).toThrow(/column 'v'/);

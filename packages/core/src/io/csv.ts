@@ -6,7 +6,8 @@ import { dictionaryEncodeRanges } from '../types/arrow.js';
 import { type Batch, makeBatch, takeBatch } from '../types/batch.js';
 import { type DataType, NullType, Utf8Type } from '../types/data-type.js';
 import { Schema, field } from '../types/schema.js';
-import { type Vec, normalizeValidity } from '../types/vec.js';
+import { type Vec, getValue, normalizeValidity } from '../types/vec.js';
+import { denseVectorString } from '../types/vector.js';
 import { BATCH_ROWS, type FileFormat, type PushedFilter, type ReadOptions, type ScanPartition } from './index.js';
 import { convertText, inferTextType, mergeInferred } from './text-values.js';
 
@@ -343,6 +344,8 @@ function formatColumn(v: Vec, quoteText: (s: string) => string): (string | null)
       case 'date': out[i] = formatDate(x as number); break;
       case 'timestamp': out[i] = `${formatTimestamp(x as number).replace(' ', 'T')}Z`; break;
       case 'list': out[i] = quoteText(`[${(valuesOfList(v, i)).join(', ')}]`); break;
+      // A vector row is not values[i]: write its text form, as show() prints it.
+      case 'vector': { const r = getValue(v, i); out[i] = quoteText(r instanceof Float64Array ? denseVectorString(r) : String(r)); break; }
       default: out[i] = String(x);
     }
   }
