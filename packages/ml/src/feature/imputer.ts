@@ -1,4 +1,4 @@
-import { type DataFrame, type Schema } from '@quiver/core';
+import { type DataFrame, type Schema, col, field } from '@quiver/core';
 import { Estimator, Model } from '../base/stage.js';
 import { checks } from '../param/params.js';
 import { toNumber } from '../persistence/persistence.js';
@@ -76,7 +76,8 @@ function imputerSchema(stage: Imputer | ImputerModel, schema: Schema): Schema {
   const pairs = columnPairs(stage as never);
   for (const [i] of pairs) columnType(stage, schema, pairs.length > 1 ? 'inputCols' : 'inputCol', i, NUMBER_KINDS, 'a numeric column');
   checkOutputFree(stage, schema, pairs.map(([, o]) => o).filter((o) => !pairs.some(([i]) => i === o)));
-  return withFields(schema, pairs.map(([, o]) => doubleField(o)));
+  // Spark casts each output back to its input's type (an int column gets a truncated surrogate).
+  return withFields(schema, pairs.map(([i, o]) => field(o, schema.field(i).type)));
 }
 
 export class ImputerModel extends Model<ImputerParams> {
@@ -95,10 +96,15 @@ export class ImputerModel extends Model<ImputerParams> {
   async transform(df: DataFrame): Promise<DataFrame> {
     const pairs = columnPairs(this as never);
     const fields = pairs.map(([, o]) => doubleField(o));
-    this.transformSchema(df.schema);
+    const schema = this.transformSchema(df.schema);
     const w = new ByteWriter().f64(this.get('missingValue')).u32(pairs.length);
     pairs.forEach(([i, o], k) => w.str(i).str(o).f64(this.surrogates[k]!));
-    return mapColumns(df, 'impute', w.finish(), fields);
+    let out = await mapColumns(df, 'impute', w.finish(), fields);
+    for (const [i, o] of pairs) {
+      const t = df.schema.field(i).type;
+      if (t.kind !== 'float64') out = out.withColumn(o, col(o).cast(t));
+    }
+    return out.select(...schema.names.map((n) => col(n)));
   }
   override saveData(): unknown { return { surrogates: this.surrogates }; }
   protected override copyState(to: this): void { to.surrogates = this.surrogates; }

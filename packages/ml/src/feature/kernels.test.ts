@@ -124,7 +124,8 @@ describe('Imputer equals Spark (mean, median, mode; null and NaN are missing)', 
     const vc = mergeValueCounts(parts(data, 4).map((p) => valueCounts(p, args)), cols.length);
     return vc.map(({ values, counts }) => (strategy === 'median' ? quantilesFromCounts(values, counts, [0.5])[0]! : modeFromCounts(values, counts)));
   };
-  for (const [key, c] of Object.entries(im.cases as Record<string, { surrogates: number[]; a_out: unknown[]; b_out?: unknown[] }>)) {
+  // The cases over columns a and b (the int-column case is pinned in stages.test.ts).
+  for (const [key, c] of Object.entries(im.cases as Record<string, { surrogates: number[]; a_out: unknown[]; b_out?: unknown[] }>).filter(([, c]) => c.a_out)) {
     it(key, () => {
       const strategy = key.startsWith('missingValue') ? 'mean' : key;
       const missing = key.startsWith('missingValue') ? 4 : NaN;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataFrame, Float64Type, Schema, Session, SparseVector, Utf8Type, VectorType, field } from '@quiver/core';
+import { type DataFrame, Float64Type, Int32Type, Schema, Session, SparseVector, Utf8Type, VectorType, field, typeToString } from '@quiver/core';
 import { ParamError } from '../param/params.js';
 import { ModelLoadError } from '../persistence/persistence.js';
 import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
@@ -129,6 +129,15 @@ describe('Imputer, QuantileDiscretizer, Bucketizer, PolynomialExpansion on a Dat
     expect(again.get('missingValue')).toBeNaN();
     const out = await again.transform(frame(rows, schema));
     expect(await column(ordered(out), 'a_out')).toEqual(im.cases.median.a_out);
+  });
+  it('Imputer casts an int column\'s output back to int, as Spark does', async () => {
+    const c = fx.imputer.cases['int column (mean, cast back)'];
+    const df = frame((c.input as (number | null)[]).map((x, i) => [i, x]), new Schema([field('id', Float64Type), field('i', Int32Type)]));
+    const model = await new Imputer({ inputCols: ['i'], outputCols: ['o'] }).fit(df);
+    expect(model.surrogates).toEqual(c.surrogates);
+    const out = ordered(await model.transform(df));
+    expect(typeToString(out.schema.field('o').type)).toBe(c.outputType);
+    expect(await column(out, 'o')).toEqual(c.output);
   });
   it('Imputer on an all-missing column is a clear error', async () => {
     const schema = new Schema([field('a', Float64Type)]);
