@@ -2,7 +2,7 @@
  * Evaluators' partition functions: each partition reduces its rows to small partial sums (per-score label counts,
  * a confusion table, regression sums) that the driver merges; no row travels to the driver.
  */
-import type { PartitionData, Vec } from '@quiver/core';
+import { InputError, type PartitionData, type Vec } from '@quiver/core';
 import { ByteReader, ByteWriter } from '../feature/codec.js';
 
 const valid = (v: Vec, i: number): boolean => v.validity === null || v.validity[i] === 1;
@@ -30,14 +30,14 @@ function weights(part: PartitionData, weightCol: string): (i: number) => number 
   const r = reader(v, 0);
   return (i) => {
     const w = valid(v, i) ? r(i) : NaN;
-    if (!(w >= 0)) throw new Error(`Weight column '${weightCol}' holds ${valid(v, i) ? w : 'null'}; weights must be non-negative numbers`);
+    if (!(w >= 0)) throw new InputError(`Weight column '${weightCol}' holds ${valid(v, i) ? w : 'null'}; weights must be non-negative numbers`);
     return w;
   };
 }
 
 function checkedLabel(v: Vec, name: string, r: (i: number) => number, i: number): number {
   const y = valid(v, i) ? r(i) : NaN;
-  if (Number.isNaN(y)) throw new Error(`Label column '${name}' holds ${valid(v, i) ? 'NaN' : 'a null'}; evaluators need a label on every row`);
+  if (Number.isNaN(y)) throw new InputError(`Label column '${name}' holds ${valid(v, i) ? 'NaN' : 'a null'}; evaluators need a label on every row`);
   return y;
 }
 
@@ -51,7 +51,7 @@ export function binaryCounts(part: PartitionData, args: Uint8Array): Uint8Array 
   const slot = new Map<number, number>();
   const pos: number[] = [], neg: number[] = [];
   for (let i = 0; i < part.numRows; i++) {
-    if (!valid(s, i)) throw new Error(`Score column '${scoreCol}' has a null at row ${i + 1} of its partition`);
+    if (!valid(s, i)) throw new InputError(`Score column '${scoreCol}' has a null at row ${i + 1} of its partition`);
     const x = score(i), w = weight(i);
     let k = slot.get(x);
     if (k === undefined) { k = pos.length; slot.set(x, k); pos.push(0); neg.push(0); }
@@ -74,7 +74,7 @@ export function confusionCells(part: PartitionData, args: Uint8Array): Uint8Arra
   let loss = 0;
   for (let i = 0; i < part.numRows; i++) {
     const y = checkedLabel(l, labelCol, label, i);
-    if (!valid(p, i)) throw new Error(`Prediction column '${predCol}' has a null at row ${i + 1} of its partition`);
+    if (!valid(p, i)) throw new InputError(`Prediction column '${predCol}' has a null at row ${i + 1} of its partition`);
     const yhat = pred(i), w = weight(i);
     let row = cells.get(y);
     if (!row) cells.set(y, (row = new Map()));
@@ -95,7 +95,7 @@ export function regressionPartials(part: PartitionData, args: Uint8Array): Uint8
   const s = new Float64Array(5);
   for (let i = 0; i < part.numRows; i++) {
     const y = checkedLabel(l, labelCol, label, i);
-    if (!valid(p, i)) throw new Error(`Prediction column '${predCol}' has a null at row ${i + 1} of its partition`);
+    if (!valid(p, i)) throw new InputError(`Prediction column '${predCol}' has a null at row ${i + 1} of its partition`);
     const w = weight(i), e = y - pred(i);
     s[0]! += w; s[1]! += w * y; s[2]! += w * y * y; s[3]! += w * e * e; s[4]! += w * Math.abs(e);
   }

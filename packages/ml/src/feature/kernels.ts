@@ -1,8 +1,9 @@
 /**
  * Partition functions of the feature stages: statistics per partition (merged on the driver: one distributed
  * aggregation per fit) and the column-at-a-time maps their models apply. Workers import this module by URL.
+ * Bad data is an InputError: it names the column and is not retried.
  */
-import type { PartitionData, Vec } from '@quiver/core';
+import { InputError, type PartitionData, type Vec } from '@quiver/core';
 import { ByteReader, ByteWriter } from './codec.js';
 import { asFloat64, denseVectorVec, doubleVec, isValid, sparseVectorVec } from './columns.js';
 
@@ -22,7 +23,7 @@ export function vectorSummary(part: PartitionData, args: Uint8Array): Uint8Array
   const vals = v.values as Float64Array;
   const mean = new Float64Array(d), m2 = new Float64Array(d), min = new Float64Array(d).fill(Infinity), max = new Float64Array(d).fill(-Infinity);
   const nnz = new Float64Array(d);
-  for (let i = 0; i < n; i++) if (!isValid(v, i)) throw new Error(`Column '${name}' has a null vector (row ${i + 1} of partition); drop or impute it first`);
+  for (let i = 0; i < n; i++) if (!isValid(v, i)) throw new InputError(`Column '${name}' has a null vector (row ${i + 1} of partition); drop or impute it first`);
   if (!t.sparse) {
     for (let i = 0; i < n; i++) {
       const base = i * d;
@@ -193,9 +194,9 @@ export function maxIndex(part: PartitionData, args: Uint8Array): Uint8Array {
     const v = part.column(name);
     const x = asFloat64(v);
     for (let i = 0; i < v.length; i++) {
-      if (!isValid(v, i)) throw new Error(`OneHotEncoder: column '${name}' has a null; index it with StringIndexer(handleInvalid='keep') or drop it`);
+      if (!isValid(v, i)) throw new InputError(`OneHotEncoder: column '${name}' has a null; index it with StringIndexer(handleInvalid='keep') or drop it`);
       const y = x[i]!;
-      if (!(y >= 0) || !Number.isInteger(y)) throw new Error(`OneHotEncoder: column '${name}' holds ${y}, not a category index (a non-negative integer)`);
+      if (!(y >= 0) || !Number.isInteger(y)) throw new InputError(`OneHotEncoder: column '${name}' holds ${y}, not a category index (a non-negative integer)`);
       if (y > out[c]!) out[c] = y;
     }
   });
@@ -281,7 +282,7 @@ export function indexStrings(part: PartitionData, args: Uint8Array): Vec[] {
       const x = isValid(v, i) ? byCode[codes[i]!]! : -2;
       if (x >= 0) { res[i] = x; continue; }
       if (handleInvalid === 'keep') { res[i] = labels.length; continue; }
-      throw new Error(x === -2
+      throw new InputError(x === -2
         ? `StringIndexer encountered a null in column '${name}'; set handleInvalid to 'skip' or 'keep'`
         : `StringIndexer: unseen label '${dict[codes[i]!]}' in column '${name}' (not among the ${labels.length} labels seen at fit); set handleInvalid to 'skip' or 'keep'`);
     }
@@ -309,10 +310,10 @@ export function oneHot(part: PartitionData, args: Uint8Array): Vec[] {
     let m = 0;
     for (let i = 0; i < n; i++) {
       let y = x[i]!;
-      if (!isValid(v, i)) throw new Error(`OneHotEncoder: column '${name}' has a null at row ${i + 1} of its partition`);
-      if (!(y >= 0) || !Number.isInteger(y)) throw new Error(`OneHotEncoder: column '${name}' holds ${y}, not a category index (a non-negative integer)`);
+      if (!isValid(v, i)) throw new InputError(`OneHotEncoder: column '${name}' has a null at row ${i + 1} of its partition`);
+      if (!(y >= 0) || !Number.isInteger(y)) throw new InputError(`OneHotEncoder: column '${name}' holds ${y}, not a category index (a non-negative integer)`);
       if (y >= categories) {
-        if (!keep) throw new Error(`OneHotEncoder: unseen category index ${y} in column '${name}' (${categories} categories at fit); set handleInvalid to 'keep'`);
+        if (!keep) throw new InputError(`OneHotEncoder: unseen category index ${y} in column '${name}' (${categories} categories at fit); set handleInvalid to 'keep'`);
         y = categories;
       }
       if (y < size) indices[m++] = y;
@@ -339,7 +340,7 @@ export function assemble(part: PartitionData, args: Uint8Array): Vec[] {
   const d = widths.reduce((a, b) => a + b, 0);
   const anySparse = cols.some((v) => v.type.kind === 'vector' && v.type.sparse);
   const bad = (c: number, i: number, what: string): never => {
-    throw new Error(`VectorAssembler: ${what} in column '${names[c]}' (row ${i + 1} of its partition); set handleInvalid to 'skip' or 'keep', or use an Imputer`);
+    throw new InputError(`VectorAssembler: ${what} in column '${names[c]}' (row ${i + 1} of its partition); set handleInvalid to 'skip' or 'keep', or use an Imputer`);
   };
   const dense = new Float64Array(anySparse ? 0 : n * d);
   const offsets = new Int32Array(n + 1);
@@ -448,13 +449,13 @@ export function bucketize(part: PartitionData, args: Uint8Array): Vec[] {
     for (let i = 0; i < v.length; i++) {
       const y = x[i]!;
       if (!isValid(v, i) || Number.isNaN(y)) {
-        if (!keep) throw new Error(`Bucketizer: ${isValid(v, i) ? 'NaN' : 'a null'} in column '${name}'; set handleInvalid to 'skip' or 'keep'`);
+        if (!keep) throw new InputError(`Bucketizer: ${isValid(v, i) ? 'NaN' : 'a null'} in column '${name}'; set handleInvalid to 'skip' or 'keep'`);
         res[i] = last;
         continue;
       }
       if (y === splits[last]) { res[i] = last - 1; continue; }
       if (y < splits[0]! || y > splits[last]!) {
-        throw new Error(`Bucketizer: value ${y} in column '${name}' is outside the splits [${splits[0]}, ${splits[last]}]; add -Infinity/Infinity as the outer splits`);
+        throw new InputError(`Bucketizer: value ${y} in column '${name}' is outside the splits [${splits[0]}, ${splits[last]}]; add -Infinity/Infinity as the outer splits`);
       }
       let lo = 0, hi = last;
       while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (y < splits[mid]!) hi = mid; else lo = mid; }
