@@ -160,6 +160,17 @@ describe('Imputer, QuantileDiscretizer, Bucketizer, PolynomialExpansion on a Dat
   });
 });
 
+describe('params', () => {
+  it('copy(extra) keeps a model\'s learned state and applies the extra params; explainParams lists every param', () => {
+    const m = new StringIndexerModel({ inputCol: 'c', outputCol: 'i' }, [['x', 'y']]);
+    const c = m.copy({ handleInvalid: 'keep' });
+    expect([c.uid, c.labels, c.get('handleInvalid'), m.get('handleInvalid')]).toEqual([m.uid, ['x', 'y'], 'keep', 'error']);
+    expect(new OneHotEncoder().explainParams().split('\n').map((l) => l.split(':')[0])).toEqual(['dropLast', 'handleInvalid', 'inputCol', 'inputCols', 'outputCol', 'outputCols']);
+    expect(() => new StandardScaler({ withMean: 'yes' as never })).toThrow(/param 'withMean' must be true or false/);
+    expect(() => new Bucketizer({ splits: [0, 2, 1] })).toThrow(/splits' must be strictly increasing/);
+  });
+});
+
 describe('empty partitions', () => {
   it('fit and transform with more partitions than rows give the same result as one partition', async () => {
     const schema = new Schema([field('id', Float64Type), field('carrier', Utf8Type), field('x', VectorType(2))]);
