@@ -1,10 +1,11 @@
-// `pnpm bench ml-lr [--rows 1e6] [--reg 1e-3] [--tol 1e-6] [--quick]`
+// `pnpm bench ml-lr [--rows 1e6] [--reg 1e-3] [--tol 1e-6] [--reps 2] [--quick]`
 //
 // L2 logistic regression on HIGGS-like data (rows × 28 float features, binary label, fixed seed): Quiver's
 // LogisticRegression on local[2] (2 partitions, distributed L-BFGS passes) against scikit-learn's lbfgs with
 // 2 BLAS threads, in the same run on the same file. Both minimize the same objective (standardization off:
 // mean log-loss + reg/2 ||w||²); each engine's final objective and its distance from the other's coefficients
-// are reported beside its time, so a fast unconverged fit would show. Only fit() is timed, on a cached DataFrame.
+// are reported beside its time, so a fast unconverged fit would show. Only fit() is timed, on a cached DataFrame;
+// each engine runs --reps times and its fastest fit is reported (the box is shared, so the minimum is the signal).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -84,7 +85,8 @@ function objective(x: Float64Array, y: Float64Array, w: ArrayLike<number>, b: nu
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { rows: { type: 'string' }, reg: { type: 'string' }, tol: { type: 'string' }, quick: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { rows: { type: 'string' }, reg: { type: 'string' }, tol: { type: 'string' }, reps: { type: 'string' }, quick: { type: 'boolean' } } });
+  const reps = Math.max(1, Number(values.reps ?? 2));
   const rows = Number(values.rows ?? (values.quick ? 1e5 : 1e6));
   const reg = Number(values.reg ?? 1e-3);
   const tol = Number(values.tol ?? 1e-6);
@@ -97,9 +99,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   console.log(`ml-lr: ${rows} rows × ${FEATURES} features, regParam ${reg}, tol ${tol}`);
 
-  const sk = JSON.parse(execFileSync(PYTHON, [join(HERE, 'sklearn_ref.py'), path, String(rows), String(FEATURES), String(reg), String(tol)], {
-    env: { ...process.env, OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2', MKL_NUM_THREADS: '2' }, encoding: 'utf8',
-  })) as { seconds: number; iterations: number; coefficients: number[]; intercept: number };
+  type SkResult = { seconds: number; iterations: number; coefficients: number[]; intercept: number };
+  let sk: SkResult | null = null;
+  for (let r = 0; r < reps; r++) {
+    const run = JSON.parse(execFileSync(PYTHON, [join(HERE, 'sklearn_ref.py'), path, String(rows), String(FEATURES), String(reg), String(tol)], {
+      env: { ...process.env, OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2', MKL_NUM_THREADS: '2' }, encoding: 'utf8',
+    })) as SkResult;
+    if (!sk || run.seconds < sk.seconds) sk = run;
+  }
+  if (!sk) throw new Error('unreachable: reps >= 1');
 
   const spark = await Session.builder().master('local[2]').getOrCreate();
   const features = arrow.makeData({
@@ -115,9 +123,13 @@ export async function main(argv: string[]): Promise<number> {
   // Cached before the clock starts, as scikit-learn's arrays are in memory before fit().
   const df = spark.createDataFrame(table).cache();
   await df.count();
-  const t0 = performance.now();
-  const model = await new LogisticRegression({ regParam: reg, standardization: false, tol, maxIter: 1000 }).fit(df);
-  const qSeconds = (performance.now() - t0) / 1000;
+  let qSeconds = Infinity;
+  let model!: Awaited<ReturnType<LogisticRegression['fit']>>;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    model = await new LogisticRegression({ regParam: reg, standardization: false, tol, maxIter: 1000 }).fit(df);
+    qSeconds = Math.min(qSeconds, (performance.now() - t0) / 1000);
+  }
   await spark.stop();
 
   const qObj = objective(x, y, model.coefficients, model.intercept, reg);
@@ -125,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   let maxDiff = Math.abs(model.intercept - sk.intercept);
   for (let j = 0; j < FEATURES; j++) maxDiff = Math.max(maxDiff, Math.abs(model.coefficients[j]! - sk.coefficients[j]!));
   const result = {
-    workload: 'ml-lr', rows, features: FEATURES, regParam: reg, tol, seed: SEED, date: new Date().toISOString(),
+    workload: 'ml-lr', rows, features: FEATURES, regParam: reg, tol, reps, seed: SEED, date: new Date().toISOString(),
     engines: [
       { engine: 'quiver local[2]', seconds: qSeconds, iterations: model.summary!.totalIterations, objective: qObj },
       { engine: 'scikit-learn lbfgs (2 threads)', seconds: sk.seconds, iterations: sk.iterations, objective: sObj },
@@ -145,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
   const stamp = result.date.replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
   const base = join(RESULTS_DIR, `ml-lr-${rows}-${stamp}`);
   writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(`${base}.md`, `# ml-lr ${rows} × ${FEATURES}\n\n\`pnpm bench ml-lr --rows ${rows} --reg ${reg} --tol ${tol}\` on ${result.date}\n\n${table2}\n`);
+  writeFileSync(`${base}.md`, `# ml-lr ${rows} × ${FEATURES}\n\n\`pnpm bench ml-lr --rows ${rows} --reg ${reg} --tol ${tol} --reps ${reps}\` on ${result.date} (fastest of ${reps} fits per engine)\n\n${table2}\n`);
   console.log(`saved ${base}.md`);
   return result.ratio <= 1 ? 0 : 1;
 }
