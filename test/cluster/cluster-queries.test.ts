@@ -3,6 +3,8 @@
  * embedded (local[3]), and both agree with DuckDB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float64Type, Schema, Session, col, field } from '@quiver/core';
 import { Oracle, type Result, ddl, diffResults, genRows, quiverResult } from '../oracle.js';
@@ -74,6 +76,18 @@ describe('queries on a 3-worker cluster', () => {
       const got = await quiverResult(doubled.filter(col('id').lt(50)).select('id', 'v2'));
       const want = { names: ['id', 'v2'], rows: T_ROWS.filter((r) => (r.id as number) < 50).map((r) => [r.id, r.v === null ? null : (r.v as number) * 2]) };
       expect(diffResults(got, want)).toBeNull();
+
+      // A barrier stage's tasks all run at once (each waits for the others); more tasks than slots is refused.
+      const dir = mkdtempSync(join(tmpdir(), 'quiver-barrier-'));
+      try {
+        const args = new TextEncoder().encode(dir);
+        const ranks = await t.runPartitions({ module: FIXTURES, fn: 'rendezvous', args, barrier: true });
+        expect(ranks.map((b) => b[0])).toEqual([0, 1, 2]);
+        const tooWide = await t.repartition(4).runPartitions({ module: FIXTURES, fn: 'rendezvous', args, barrier: true }).then(() => null, (e: Error) => e);
+        expect(tooWide?.message).toMatch(/barrier stage needs all 4 tasks to run at once, but the cluster has 3 task slots/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     } finally {
       await spark.stop();
     }

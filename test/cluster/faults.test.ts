@@ -87,6 +87,19 @@ describe('task failures', () => {
   });
 });
 
+describe('memory', () => {
+  it('a task that outgrows its heap fails with a clear out-of-memory error and the worker lives on; small --memory spills blocks', async () => {
+    cluster = await TestCluster.start({ workers: 2, memory: '4k' });
+    const df = await connect(cluster);
+    const err = await df.limit(1).runPartitions({ module: FIXTURES, fn: 'exhaustMemory' }).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/failed \(4 attempts\): Task \d+\.0 ran out of memory: its thread may use 64 MB \(--memory \/ --cores, at least 64\)/);
+    for (const w of cluster.workers) expect(w.child.exitCode).toBeNull();
+    // 4 KiB of memory: the shuffle's blocks spill to the work dir, and the answer is still right.
+    expect(diffResults(await quiverResult(aggregate(df)), await expected())).toBeNull();
+    expect(cluster.workers.some((w) => w.logs.some((l) => l.msg === 'block spilled'))).toBe(true);
+  });
+});
+
 describe('the scheduler', () => {
   it('dying mid-job is a clear error to the driver, not a hang; after a restart on the same port jobs run again', async () => {
     cluster = await TestCluster.start({ workers: 2, workerEnv: { QUIVER_TEST_TASK_DELAY_MS: '300' } });

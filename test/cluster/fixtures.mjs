@@ -19,3 +19,25 @@ export function doubleV(part) {
   for (let i = 0; i < v.length; i++) values[i] = v.values[i] * 2;
   return [{ ...v, values }];
 }
+
+/**
+ * A barrier rendezvous: each task marks its partition in the directory given as args, then waits (at most
+ * 10 s) until every partition of the stage has marked, which only happens when all run at the same time.
+ */
+export async function rendezvous(part, args, ctx) {
+  const { mkdirSync, readdirSync, writeFileSync } = await import('node:fs');
+  const dir = new TextDecoder().decode(args);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/p${ctx.partition}`, '');
+  for (const t0 = Date.now(); readdirSync(dir).length < ctx.numPartitions;) {
+    if (Date.now() - t0 > 10_000) throw new Error(`partition ${ctx.partition} waited 10 s for the other barrier tasks`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return new Uint8Array([ctx.partition]);
+}
+
+/** Holds ever more memory until the thread's heap limit stops it. */
+export function exhaustMemory() {
+  const hold = [];
+  for (;;) hold.push(new Array(1 << 20).fill(hold.length));
+}

@@ -76,6 +76,9 @@ interface Waiter {
   readonly excluded: ReadonlySet<string>;
   readonly resolve: (w: WorkerState) => void;
   readonly reject: (e: Error) => void;
+  /** A barrier stage's request for this many slots at once. */
+  readonly gang?: number;
+  readonly resolveGang?: (ws: WorkerState[]) => void;
 }
 
 
@@ -253,12 +256,55 @@ export class Scheduler {
 
   /** Runs every partition; repeats for partitions whose output was lost with a worker before the stage ended. */
   private async runStage(job: Job, st: StageState): Promise<Obj[]> {
+    if (st.barrier) return this.runBarrierStage(job, st);
     for (;;) {
       const missing = st.outputs.flatMap((o, p) => (o ? [] : [p]));
       if (missing.length === 0) break;
       await Promise.all(missing.map((p) => this.ensurePartition(job, st, p)));
     }
     return st.outputs as Obj[];
+  }
+
+  /**
+   * A barrier stage (collective training) runs all its tasks at once or not at all: it waits for as many
+   * free slots as it has tasks, and any failure reruns the whole stage, up to MAX_TASK_ATTEMPTS times.
+   */
+  private async runBarrierStage(job: Job, st: StageState): Promise<Obj[]> {
+    for (let failures = 0; ;) {
+      this.checkRunning(job);
+      await this.ensureInputs(job, st);
+      const slots = await new Promise<WorkerState[]>((resolve, reject) => {
+        this.waiters.push({ job, preferred: [], excluded: new Set(), gang: st.numTasks, resolve: () => {}, resolveGang: resolve, reject });
+        this.dispatch();
+      });
+      st.running += slots.length;
+      const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, failures)).finally(() => { st.running--; this.release(w); })));
+      const broken = settled.findIndex((r) => r.status === 'rejected');
+      if (broken >= 0) {
+        this.workerLost(slots[broken]!, `LaunchTask failed: ${((settled[broken] as PromiseRejectedResult).reason as Error).message}`);
+        continue;
+      }
+      const results = settled.map((r) => (r as PromiseFulfilledResult<Obj>).value);
+      const failed = results.findIndex((r) => r.error?.name || r.error?.message);
+      if (failed < 0 && job.state === JobState.RUNNING && slots.every((w) => w.alive)) {
+        results.forEach((r, p) => {
+          st.outputs[p] = r;
+          st.outputWorker[p] = slots[p]!.id;
+          for (const b of r.outputs as Obj[]) job.producers.set(b.blockId, { stage: st.id, partition: p });
+        });
+        st.completed = st.numTasks;
+        return results;
+      }
+      if (failed < 0) continue;
+      failures++;
+      st.failedAttempts++;
+      const err = results[failed]!.error as Obj;
+      this.log.warn({ job: job.id, stage: st.id, partition: failed, attempt: failures - 1, worker: slots[failed]!.id, error: err.message }, 'task failed');
+      if (err.name === 'AnalysisError' || err.name === 'InputError' || failures >= MAX_TASK_ATTEMPTS) {
+        this.failJob(job, JobState.FAILED, `Barrier stage ${st.id} failed ${failures} time(s): ${err.message}`);
+        throw new TaskFailure({ ...results[failed], jobId: job.id, stageId: st.id, partition: failed, attempts: failures });
+      }
+    }
   }
 
   /** Runs partition `p` of a stage unless its output exists or is being computed (lineage recompute shares this). */
@@ -428,6 +474,26 @@ export class Scheduler {
         continue;
       }
       const alive = [...this.workers.values()].filter((w) => w.alive);
+      if (wt.gang) {
+        const cores = alive.reduce((n, w) => n + w.cores, 0);
+        if (cores < wt.gang) {
+          this.waiters.splice(i, 1);
+          wt.reject(new Error(`A barrier stage needs all ${wt.gang} tasks to run at once, but the cluster has ${cores} task slots now`));
+          continue;
+        }
+        const free = alive.reduce((n, w) => n + w.cores - w.running, 0);
+        // Later tasks wait too, so the slots a barrier stage needs free up for it.
+        if (free < wt.gang) return;
+        const picked: WorkerState[] = [];
+        while (picked.length < wt.gang) {
+          const w = leastLoaded(alive.filter((x) => x.running < x.cores));
+          w.running++;
+          picked.push(w);
+        }
+        this.waiters.splice(i, 1);
+        wt.resolveGang!(picked);
+        continue;
+      }
       const allowed = alive.some((w) => !wt.excluded.has(w.id)) ? alive.filter((w) => !wt.excluded.has(w.id)) : alive;
       const free = allowed.filter((w) => w.running < w.cores);
       if (free.length === 0) {

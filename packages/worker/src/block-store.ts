@@ -30,12 +30,13 @@ export class WorkerBlockStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  put(id: string, bytes: Uint8Array): void {
+  /** Stores a block; true when it went to disk. */
+  put(id: string, bytes: Uint8Array): boolean {
     this.delete(id);
     if (this.memoryUsed + bytes.length <= this.limit) {
       this.blocks.set(id, { bytes, path: null, size: bytes.length });
       this.memoryUsed += bytes.length;
-      return;
+      return false;
     }
     const path = join(this.dir, `block-${++this.spills}`);
     try {
@@ -45,6 +46,7 @@ export class WorkerBlockStore {
     }
     this.blocks.set(id, { bytes: null, path, size: bytes.length });
     this.spilledBytes += bytes.length;
+    return true;
   }
 
   has(id: string): boolean {
@@ -54,7 +56,9 @@ export class WorkerBlockStore {
   get(id: string): Uint8Array {
     const e = this.blocks.get(id);
     if (!e) throw new Error(`Block ${id} is not on this worker`);
-    return e.bytes ?? readFileSync(e.path!);
+    if (e.bytes) return e.bytes;
+    const b = readFileSync(e.path!);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   }
 
   delete(id: string): void {

@@ -27,7 +27,7 @@ export interface WorkerOptions {
 }
 
 const TaskBlockLocations = messageType('TaskBlockLocations');
-const MIN_THREAD_HEAP_MB = 256;
+const MIN_THREAD_HEAP_MB = 64;
 
 /**
  * A worker daemon: registers with the scheduler and heartbeats; runs each launched task on a piscina thread
@@ -43,6 +43,7 @@ export class WorkerDaemon {
   private readonly log: Logger;
   private readonly cores: number;
   private readonly memory: number;
+  private readonly threadHeapMb: number;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatMs = 1000;
   private running = 0;
@@ -54,6 +55,7 @@ export class WorkerDaemon {
     this.log = options.logger ?? pino({ name: 'quiver-worker', level: process.env.QUIVER_LOG_LEVEL ?? 'info', base: { worker: this.id, pid: process.pid } });
     this.cores = options.cores ?? 1;
     this.memory = options.memory ?? 8 * 2 ** 30;
+    this.threadHeapMb = Math.max(MIN_THREAD_HEAP_MB, Math.floor(this.memory / this.cores / 2 ** 20));
     this.store = new WorkerBlockStore(this.memory, join(options.workDir ?? tmpdir(), `quiver-${this.id}`));
     this.scheduler = makeClient('Scheduler', options.scheduler);
     this.pool = new Piscina({
@@ -63,7 +65,7 @@ export class WorkerDaemon {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       // A task that outgrows its share of --memory fails alone with ERR_WORKER_OUT_OF_MEMORY instead of killing the daemon.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(MIN_THREAD_HEAP_MB, Math.floor(this.memory / this.cores / 2 ** 20)) },
+      resourceLimits: { maxOldGenerationSizeMb: this.threadHeapMb },
     });
   }
 
@@ -163,7 +165,7 @@ export class WorkerDaemon {
     } catch (e) {
       const err = e as Error & { code?: string };
       res = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? { error: { name: 'OutOfMemoryError', message: `Task ${loc.stageId}.${loc.partition} ran out of memory: its thread may use ${Math.floor(this.memory / this.cores / 2 ** 20)} MB (--memory / --cores)`, stack: err.stack ?? '' } }
+        ? { error: { name: 'OutOfMemoryError', message: `Task ${loc.stageId}.${loc.partition} ran out of memory: its thread may use ${this.threadHeapMb} MB (--memory / --cores, at least ${MIN_THREAD_HEAP_MB})`, stack: err.stack ?? '' } }
         : { error: { name: err.name, message: err.message, stack: err.stack ?? '' } };
     } finally {
       this.running--;
@@ -178,7 +180,7 @@ export class WorkerDaemon {
       return encodeResult({ ...base, error: res.error });
     }
     try {
-      for (const o of res.outputs!) this.store.put(o.blockId, o.bytes);
+      for (const o of res.outputs!) if (this.store.put(o.blockId, o.bytes)) this.log.debug({ block: o.blockId, bytes: o.bytes.length }, 'block spilled');
     } catch (e) {
       for (const o of res.outputs!) this.store.delete(o.blockId);
       const err = e as Error;
