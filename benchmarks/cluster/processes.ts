@@ -1,5 +1,6 @@
 // Starts bin/quiver scheduler and worker processes for the cluster benchmarks and stops them.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -18,7 +19,20 @@ function start(args: string[], ready: (line: Record<string, any>) => boolean): P
   });
 }
 
-export interface BenchCluster { address: string; stop(): Promise<void> }
+export interface BenchCluster {
+  address: string;
+  /** CPU seconds (user + system, all threads) used so far by the scheduler and worker processes. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICKS = 100;
+
+function processCpuSeconds(pid: number): number {
+  // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
 
 export async function startCluster(workers: number, cores: number): Promise<BenchCluster> {
   const procs: ChildProcess[] = [];
@@ -39,7 +53,7 @@ export async function startCluster(workers: number, cores: number): Promise<Benc
       const w = await start(['worker', '--scheduler', address, '--cores', String(cores), '--memory', '4g'], (l) => l.msg === 'worker started');
       procs.push(w.child);
     }
-    return { address, stop };
+    return { address, stop, cpuSeconds: () => procs.reduce((sum, p) => sum + processCpuSeconds(p.pid!), 0) };
   } catch (e) {
     await stop();
     throw e;

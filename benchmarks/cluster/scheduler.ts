@@ -5,6 +5,7 @@
 // time is the scheduling path alone: RunStage, a TaskDefinition spliced per task, LaunchTask over gRPC,
 // decoding and running the fragment on the worker's piscina thread, storing its block, the TaskResult.
 // Targets (issue 4): under 200 µs per task and at least 5,000 tasks/s on 2 cores.
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StageDefinition } from '@quiver/proto';
 import { connectCluster } from '@quiver/scheduler/client';
@@ -32,22 +33,30 @@ export async function main(argv: string[]): Promise<number> {
   const client = await connectCluster(cluster.address, () => { throw new Error('no driver blocks in this benchmark'); });
   try {
     const stage = emptyStage(tasks);
+    const cpu: number[] = [];
     const run = async (job: string) => {
+      const cpu0 = cluster.cpuSeconds() + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
       const t0 = process.hrtime.bigint();
       const results = await client.runStage({ jobId: job, stageId: 0, stage, numTasks: tasks, dependsOn: [], scanBlockIds: [] });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (results.length !== tasks || results.some((r) => r.error?.message)) throw new Error(`stage failed: ${results.find((r) => r.error?.message)?.error.message}`);
+      cpu.push(cluster.cpuSeconds() + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 - cpu0);
       await client.closeJob(job);
       return ms;
     };
     await run('warmup');
+    cpu.length = 0;
     const times: number[] = [];
     for (let i = 0; i < reps; i++) times.push(await run(`bench${i}`));
     const best = Math.min(...times);
     const usPerTask = (best * 1000) / tasks;
     const perSecond = tasks / (best / 1000);
+    // CPU time over all processes (driver, scheduler, workers and their threads): on a shared, loaded machine
+    // this moves less than wall time, and cpu/task divided by the cores gives the wall time an idle box would see.
+    const cpuUsPerTask = (Math.min(...cpu) * 1e6) / tasks;
     console.log(`scheduler: ${tasks} empty tasks on ${values.workers} workers x ${values.cores} cores, ${reps} reps: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
-    console.log(`  best: ${usPerTask.toFixed(1)} µs/task (target < ${TARGET_US_PER_TASK}), ${perSecond.toFixed(0)} tasks/s (target >= ${TARGET_TASKS_PER_S})`);
+    console.log(`  best: ${usPerTask.toFixed(1)} µs/task wall (target < ${TARGET_US_PER_TASK}), ${perSecond.toFixed(0)} tasks/s (target >= ${TARGET_TASKS_PER_S})`);
+    console.log(`  CPU: ${cpuUsPerTask.toFixed(0)} µs/task summed over all processes (min of reps; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`);
     const ok = usPerTask < TARGET_US_PER_TASK && perSecond >= TARGET_TASKS_PER_S;
     console.log(ok ? '  pass' : '  below target');
     return ok ? 0 : 1;

@@ -64,6 +64,8 @@ export class WorkerDaemon {
       maxThreads: this.cores,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
+      // Per-task timing histograms cost more than an empty task; nothing reads them.
+      recordTiming: false,
       // A task that outgrows its share of --memory fails alone with ERR_WORKER_OUT_OF_MEMORY instead of killing the daemon.
       resourceLimits: { maxOldGenerationSizeMb: this.threadHeapMb },
     });
