@@ -87,6 +87,22 @@ describe('task failures', () => {
   });
 });
 
+describe('concurrent jobs', () => {
+  it('share the slots: a job submitted behind a long stage gets the next free slot, not the last one', async () => {
+    cluster = await TestCluster.start({ workers: 1, workerEnv: { QUIVER_TEST_TASK_DELAY_MS: '150' } });
+    const df = await connect(cluster);
+    const long = df.repartition(8).runPartitions({ module: FIXTURES, fn: 'countRows' });
+    const started = await cluster.scheduler.waitFor((l) => l.msg === 'task launched' && l.stage === 1);
+    const short = session!.createDataFrame([{ x: 1 }]).runPartitions({ module: FIXTURES, fn: 'countRows' });
+    await Promise.all([long, short]);
+    const launches = cluster.scheduler.logs.filter((l) => l.msg === 'task launched');
+    const lastOfLong = launches.findLastIndex((l) => l.job === started.job);
+    const firstOfShort = launches.findIndex((l) => l.job !== started.job);
+    expect(firstOfShort).toBeGreaterThan(0);
+    expect(firstOfShort).toBeLessThan(lastOfLong);
+  });
+});
+
 describe('memory', () => {
   it('a task that outgrows its heap fails with a clear out-of-memory error and the worker lives on; small --memory spills blocks', async () => {
     cluster = await TestCluster.start({ workers: 2, memory: '4k' });

@@ -94,7 +94,8 @@ export class Scheduler {
   private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
   private readonly workers = new Map<string, WorkerState>();
   private readonly jobs = new Map<string, Job>();
-  private readonly waiters: Waiter[] = [];
+  /** Tasks waiting for a slot, per job; the map's order is the jobs' turn order. */
+  private readonly queues = new Map<string, Waiter[]>();
   private readonly finished: string[] = [];
   private readonly log: Logger;
   private readonly heartbeatTimeoutMs: number;
@@ -274,8 +275,7 @@ export class Scheduler {
       this.checkRunning(job);
       await this.ensureInputs(job, st);
       const slots = await new Promise<WorkerState[]>((resolve, reject) => {
-        this.waiters.push({ job, preferred: [], excluded: new Set(), gang: st.numTasks, resolve: () => {}, resolveGang: resolve, reject });
-        this.dispatch();
+        this.enqueue({ job, preferred: [], excluded: new Set(), gang: st.numTasks, resolve: () => {}, resolveGang: resolve, reject });
       });
       st.running += slots.length;
       const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, failures)).finally(() => { st.running--; this.release(w); })));
@@ -451,8 +451,7 @@ export class Scheduler {
 
   private acquire(job: Job, preferred: readonly string[], excluded: ReadonlySet<string>): Promise<WorkerState> {
     return new Promise((resolve, reject) => {
-      this.waiters.push({ job, preferred, excluded, resolve, reject });
-      this.dispatch();
+      this.enqueue({ job, preferred, excluded, resolve, reject });
     });
   }
 
@@ -462,50 +461,66 @@ export class Scheduler {
   }
 
   /**
-   * Hands free slots to waiting tasks in arrival order, each to its preferred worker when that one has a slot;
-   * a task that failed on a worker avoids it while another worker is alive.
+   * Hands free slots to waiting tasks: jobs take turns (each assignment moves its job to the back of the
+   * rotation, so concurrent jobs of several drivers share the cluster), and within a job tasks go in arrival
+   * order, each to its preferred worker when that one has a slot; a task that failed on a worker avoids it
+   * while another worker is alive. A barrier stage waiting for its slots holds back everything behind it.
    */
   private dispatch(): void {
-    for (let i = 0; i < this.waiters.length; ) {
-      const wt = this.waiters[i]!;
-      if (wt.job.state !== JobState.RUNNING) {
-        this.waiters.splice(i, 1);
-        wt.reject(new JobStopped(`Job '${wt.job.id}' stopped: ${wt.job.error}`));
-        continue;
-      }
+    rotation: for (;;) {
       const alive = [...this.workers.values()].filter((w) => w.alive);
-      if (wt.gang) {
-        const cores = alive.reduce((n, w) => n + w.cores, 0);
-        if (cores < wt.gang) {
-          this.waiters.splice(i, 1);
-          wt.reject(new Error(`A barrier stage needs all ${wt.gang} tasks to run at once, but the cluster has ${cores} task slots now`));
-          continue;
+      if (!alive.some((w) => w.running < w.cores) && ![...this.queues.values()].some((q) => q[0]?.job.state !== JobState.RUNNING)) return;
+      for (const [jobId, queue] of this.queues) {
+        const wt = queue[0];
+        if (!wt) { this.queues.delete(jobId); continue rotation; }
+        if (wt.job.state !== JobState.RUNNING) {
+          this.queues.delete(jobId);
+          for (const w of queue) w.reject(new JobStopped(`Job '${w.job.id}' stopped: ${w.job.error}`));
+          continue rotation;
         }
-        const free = alive.reduce((n, w) => n + w.cores - w.running, 0);
-        // Later tasks wait too, so the slots a barrier stage needs free up for it.
-        if (free < wt.gang) return;
-        const picked: WorkerState[] = [];
-        while (picked.length < wt.gang) {
-          const w = leastLoaded(alive.filter((x) => x.running < x.cores));
-          w.running++;
-          picked.push(w);
+        if (wt.gang) {
+          const cores = alive.reduce((n, w) => n + w.cores, 0);
+          if (cores < wt.gang) {
+            queue.shift();
+            wt.reject(new Error(`A barrier stage needs all ${wt.gang} tasks to run at once, but the cluster has ${cores} task slots now`));
+            continue rotation;
+          }
+          if (alive.reduce((n, w) => n + w.cores - w.running, 0) < wt.gang) return;
+          const picked: WorkerState[] = [];
+          while (picked.length < wt.gang) {
+            const w = leastLoaded(alive.filter((x) => x.running < x.cores));
+            w.running++;
+            picked.push(w);
+          }
+          this.served(jobId, queue);
+          wt.resolveGang!(picked);
+          continue rotation;
         }
-        this.waiters.splice(i, 1);
-        wt.resolveGang!(picked);
-        continue;
+        const allowed = alive.some((w) => !wt.excluded.has(w.id)) ? alive.filter((w) => !wt.excluded.has(w.id)) : alive;
+        const free = allowed.filter((w) => w.running < w.cores);
+        if (free.length === 0) continue;
+        const chosen = wt.preferred.map((id) => free.find((w) => w.id === id)).find((w) => w) ?? leastLoaded(free);
+        chosen.running++;
+        this.served(jobId, queue);
+        wt.resolve(chosen);
+        continue rotation;
       }
-      const allowed = alive.some((w) => !wt.excluded.has(w.id)) ? alive.filter((w) => !wt.excluded.has(w.id)) : alive;
-      const free = allowed.filter((w) => w.running < w.cores);
-      if (free.length === 0) {
-        if (alive.every((w) => w.running >= w.cores)) return;
-        i++;
-        continue;
-      }
-      const chosen = wt.preferred.map((id) => free.find((w) => w.id === id)).find((w) => w) ?? leastLoaded(free);
-      chosen.running++;
-      this.waiters.splice(i, 1);
-      wt.resolve(chosen);
+      return;
     }
+  }
+
+  /** The job's head task got its slot: the job goes to the back of the rotation. */
+  private served(jobId: string, queue: Waiter[]): void {
+    queue.shift();
+    this.queues.delete(jobId);
+    if (queue.length) this.queues.set(jobId, queue);
+  }
+
+  private enqueue(w: Waiter): void {
+    const q = this.queues.get(w.job.id);
+    if (q) q.push(w);
+    else this.queues.set(w.job.id, [w]);
+    this.dispatch();
   }
 
   private failJob(job: Job, state: JobState, error: string): void {
