@@ -271,14 +271,15 @@ export class Scheduler {
    * free slots as it has tasks, and any failure reruns the whole stage, up to MAX_TASK_ATTEMPTS times.
    */
   private async runBarrierStage(job: Job, st: StageState): Promise<Obj[]> {
-    for (let failures = 0; ;) {
+    // Every rerun gets a new attempt number, whatever its cause: a collective group is per attempt.
+    for (let failures = 0, round = 0; ; round++) {
       this.checkRunning(job);
       await this.ensureInputs(job, st);
       const slots = await new Promise<WorkerState[]>((resolve, reject) => {
         this.enqueue({ job, preferred: [], excluded: new Set(), gang: st.numTasks, resolve: () => {}, resolveGang: resolve, reject });
       });
       st.running += slots.length;
-      const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, failures)).finally(() => { st.running--; this.release(w); })));
+      const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, round)).finally(() => { st.running--; this.release(w); })));
       const broken = settled.findIndex((r) => r.status === 'rejected');
       if (broken >= 0) {
         this.workerLost(slots[broken]!, `LaunchTask failed: ${((settled[broken] as PromiseRejectedResult).reason as Error).message}`);
