@@ -3,6 +3,8 @@
  * free ports, their JSON log lines kept for assertions. stop() kills every process it started.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -52,6 +54,8 @@ export interface ClusterOptions {
 
 export class TestCluster {
   readonly workers: Proc[] = [];
+  /** The workers' --work-dir (spilled blocks), removed by stop(): killed workers cannot clean up after themselves. */
+  private readonly workDir = mkdtempSync(join(tmpdir(), 'quiver-cluster-test-'));
   private constructor(readonly scheduler: Proc, readonly address: string, private readonly options: ClusterOptions) {}
 
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
@@ -67,7 +71,7 @@ export class TestCluster {
   }
 
   async addWorker(extra: string[] = [], env: Record<string, string> = {}): Promise<Proc> {
-    const w = startProcess(['worker', '--scheduler', this.address, '--cores', String(this.options.cores ?? 1), '--memory', this.options.memory ?? '512m', ...extra], { ...this.options.workerEnv, ...env });
+    const w = startProcess(['worker', '--scheduler', this.address, '--cores', String(this.options.cores ?? 1), '--memory', this.options.memory ?? '512m', '--work-dir', this.workDir, ...extra], { ...this.options.workerEnv, ...env });
     this.workers.push(w);
     const started = await w.waitFor((l) => l.msg === 'worker started' || /refused|error/i.test(l.msg ?? ''));
     if (started.msg === 'worker started') await this.scheduler.waitFor((l) => l.msg === 'worker registered' && l.worker === started.worker);
@@ -88,5 +92,6 @@ export class TestCluster {
     const all = [...this.workers, this.scheduler].filter((p) => p.child.exitCode === null && p.child.signalCode === null);
     for (const p of all) p.child.kill('SIGKILL');
     await Promise.all(all.map((p) => p.exited));
+    rmSync(this.workDir, { recursive: true, force: true });
   }
 }
