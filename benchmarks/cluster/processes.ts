@@ -21,6 +21,8 @@ function start(args: string[], ready: (line: Record<string, any>) => boolean): P
 
 export interface BenchCluster {
   address: string;
+  /** The scheduler's, then each worker's. */
+  pids: number[];
   /** CPU seconds (user + system, all threads) used so far by the scheduler and worker processes. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -53,7 +55,7 @@ export async function startCluster(workers: number, cores: number): Promise<Benc
       const w = await start(['worker', '--scheduler', address, '--cores', String(cores), '--memory', '4g'], (l) => l.msg === 'worker started');
       procs.push(w.child);
     }
-    return { address, stop, cpuSeconds: () => procs.reduce((sum, p) => sum + processCpuSeconds(p.pid!), 0) };
+    return { address, stop, pids: procs.map((p) => p.pid!), cpuSeconds: () => procs.reduce((sum, p) => sum + processCpuSeconds(p.pid!), 0) };
   } catch (e) {
     await stop();
     throw e;

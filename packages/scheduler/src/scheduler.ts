@@ -26,8 +26,9 @@ interface WorkerState {
   running: number;
   lastHeartbeat: number;
   alive: boolean;
-  /** In-flight LaunchTask calls, cancelled when the worker is declared lost. */
-  readonly calls: Set<grpc.ClientUnaryCall>;
+  /** The worker's TaskStream (opened at the first launch) and the launches awaiting their TaskResult on it. */
+  stream: grpc.ClientDuplexStream<Uint8Array, Buffer> | null;
+  readonly pending: Map<number, { resolve: (r: Obj) => void; reject: (e: Error) => void }>;
 }
 
 interface StageState {
@@ -96,6 +97,7 @@ export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   /** Tasks waiting for a slot, per job; the map's order is the jobs' turn order. */
   private readonly queues = new Map<string, Waiter[]>();
+  private launches = 0;
   private readonly finished: string[] = [];
   private readonly log: Logger;
   private readonly heartbeatTimeoutMs: number;
@@ -131,7 +133,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     clearInterval(this.monitor);
     for (const job of this.jobs.values()) if (job.state === JobState.RUNNING) this.failJob(job, JobState.CANCELLED, 'the scheduler is shutting down');
-    for (const w of this.workers.values()) w.client.close();
+    for (const w of this.workers.values()) { w.stream?.cancel(); w.client.close(); }
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.server.forceShutdown();
     this.log.info('scheduler stopped');
@@ -158,8 +160,8 @@ export class Scheduler {
       throw Object.assign(new Error(`Worker '${r.workerId}' is already registered (from ${existing.address}); stop it or choose another id`), { code: grpc.status.ALREADY_EXISTS });
     }
     const w: WorkerState = {
-      id: r.workerId, address: r.address, cores: r.cores, client: makeClient('Worker', r.address, { rawResponses: ['LaunchTask'] }),
-      running: 0, lastHeartbeat: Date.now(), alive: true, calls: new Set(),
+      id: r.workerId, address: r.address, cores: r.cores, client: makeClient('Worker', r.address, { rawResponses: ['TaskStream'] }),
+      running: 0, lastHeartbeat: Date.now(), alive: true, stream: null, pending: new Map(),
     };
     this.workers.set(w.id, w);
     this.log.info({ worker: w.id, address: w.address, cores: w.cores, memory: r.memoryBytes }, 'worker registered');
@@ -199,7 +201,7 @@ export class Scheduler {
         });
       }
     }
-    for (const c of w.calls) c.cancel();
+    w.stream?.cancel();
     w.client.close();
     this.log.warn({ worker: w.id, reason, lostOutputs: lost }, 'worker lost');
   }
@@ -282,7 +284,7 @@ export class Scheduler {
       const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, round)).finally(() => { st.running--; this.release(w); })));
       const broken = settled.findIndex((r) => r.status === 'rejected');
       if (broken >= 0) {
-        this.workerLost(slots[broken]!, `LaunchTask failed: ${((settled[broken] as PromiseRejectedResult).reason as Error).message}`);
+        this.workerLost(slots[broken]!, `its task stream broke: ${((settled[broken] as PromiseRejectedResult).reason as Error).message}`);
         continue;
       }
       const results = settled.map((r) => (r as PromiseFulfilledResult<Obj>).value);
@@ -350,8 +352,8 @@ export class Scheduler {
       try {
         result = await this.launch(worker, this.taskBytes(job, st, p, attempt));
       } catch (e) {
-        // The call broke: the worker died or was declared lost. Not the task's fault; run it elsewhere.
-        this.workerLost(worker, `LaunchTask failed: ${(e as Error).message}`);
+        // The stream broke: the worker died or was declared lost. Not the task's fault; run it elsewhere.
+        this.workerLost(worker, `its task stream broke: ${(e as Error).message}`);
         continue;
       } finally {
         st.running--;
@@ -439,15 +441,33 @@ export class Scheduler {
     return concat([head, field(5, st.stageBytes), st.fnBytes.length ? field(7, st.fnBytes) : new Uint8Array(0)]);
   }
 
+  /** Sends a task on the worker's TaskStream; resolves with its TaskResult, rejects when the stream breaks. */
   private launch(w: WorkerState, task: Uint8Array): Promise<Obj> {
+    const id = ++this.launches;
+    const stream = w.stream ?? this.openTaskStream(w);
     return new Promise((resolve, reject) => {
-      const call = w.client.LaunchTask(task, (err: grpc.ServiceError | null, res: Buffer) => {
-        w.calls.delete(call);
-        if (err) reject(err);
-        else resolve(TaskResultType.toObject(TaskResultType.decode(res), { longs: Number, defaults: true }));
-      });
-      w.calls.add(call);
+      w.pending.set(id, { resolve, reject });
+      stream.write(concat([task, varintField(21, id)]));
     });
+  }
+
+  private openTaskStream(w: WorkerState): grpc.ClientDuplexStream<Uint8Array, Buffer> {
+    const stream = w.client.TaskStream() as grpc.ClientDuplexStream<Uint8Array, Buffer>;
+    stream.on('data', (bytes: Buffer) => {
+      const r = TaskResultType.toObject(TaskResultType.decode(bytes), { longs: Number, defaults: true });
+      const p = w.pending.get(r.launchId);
+      w.pending.delete(r.launchId);
+      p?.resolve(r);
+    });
+    const broken = (e: Error) => {
+      if (w.stream === stream) w.stream = null;
+      for (const p of w.pending.values()) p.reject(e);
+      w.pending.clear();
+    };
+    stream.on('error', broken);
+    stream.on('end', () => broken(new Error(`worker ${w.id} closed its task stream`)));
+    w.stream = stream;
+    return stream;
   }
 
   private acquire(job: Job, preferred: readonly string[], excluded: ReadonlySet<string>): Promise<WorkerState> {
@@ -587,6 +607,18 @@ export class Scheduler {
 
 function leastLoaded(ws: readonly WorkerState[]): WorkerState {
   return ws.reduce((a, b) => (a.running / a.cores <= b.running / b.cores ? a : b));
+}
+
+/** A varint protobuf field (wire type 0). */
+function varintField(num: number, value: number): Uint8Array {
+  const out: number[] = [];
+  for (let n = num << 3; ; n >>>= 7) {
+    if (n < 0x80) { out.push(n); break; }
+    out.push((n & 0x7f) | 0x80);
+  }
+  for (; value >= 0x80; value = Math.floor(value / 128)) out.push((value & 0x7f) | 0x80);
+  out.push(value);
+  return Uint8Array.from(out);
 }
 
 /** A length-delimited protobuf field (wire type 2). */

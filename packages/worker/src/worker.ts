@@ -72,9 +72,19 @@ export class WorkerDaemon {
   }
 
   async start(): Promise<string> {
-    this.server.addService(serviceDefinition('Worker', { rawRequests: ['LaunchTask'] }), {
-      LaunchTask: (call: grpc.ServerUnaryCall<Buffer, Obj>, cb: grpc.sendUnaryData<Uint8Array>) => {
-        this.launch(call.request).then((r) => cb(null, r), (e) => cb({ code: grpc.status.INTERNAL, details: (e as Error).message }));
+    this.server.addService(serviceDefinition('Worker', { rawRequests: ['TaskStream'] }), {
+      TaskStream: (call: grpc.ServerDuplexStream<Buffer, Uint8Array>) => {
+        let open = 0;
+        let ended = false;
+        call.on('data', (task: Buffer) => {
+          open++;
+          this.launch(task).then(
+            (r) => { if (!call.cancelled) call.write(withLaunchId(r.bytes, r.launchId)); },
+            (e) => this.log.error({ error: (e as Error).message }, 'task launch failed'),
+          ).finally(() => { if (--open === 0 && ended) call.end(); });
+        });
+        call.on('end', () => { ended = true; if (open === 0) call.end(); });
+        call.on('error', () => {});
       },
       DropBlocks: (call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => {
         const n = this.store.dropPrefix(call.request.prefix);
@@ -137,9 +147,13 @@ export class WorkerDaemon {
     if (!this.stopping) this.scheduleHeartbeat();
   }
 
-  /** Runs one TaskDefinition (as bytes) and answers a TaskResult (as bytes); a task's own failure is in the result, not a gRPC error. */
-  private async launch(taskBytes: Buffer): Promise<Uint8Array> {
+  /** Runs one TaskDefinition (as bytes) and answers a TaskResult (as bytes); a task's own failure is in the result, not a stream error. */
+  private async launch(taskBytes: Buffer): Promise<{ bytes: Uint8Array; launchId: number }> {
     const loc = TaskBlockLocations.toObject(TaskBlockLocations.decode(taskBytes), { longs: Number, defaults: true }) as Obj;
+    return { bytes: await this.runLaunched(taskBytes, loc), launchId: loc.launchId };
+  }
+
+  private async runLaunched(taskBytes: Buffer, loc: Obj): Promise<Uint8Array> {
     const where = new Map<string, string>();
     for (const input of loc.inputs as Obj[]) for (const b of input.blocks as Obj[]) where.set(b.blockId, b.location);
     for (const b of loc.scanBlocks as Obj[]) where.set(b.blockId, b.location);
@@ -243,6 +257,17 @@ export class WorkerDaemon {
     this.store.destroy();
     this.log.info('worker stopped');
   }
+}
+
+/** Appends TaskResult.launch_id (field 22, a varint) to an encoded TaskResult. */
+function withLaunchId(result: Uint8Array, id: number): Uint8Array {
+  const tail = [0xb0, 0x01];
+  for (; id >= 0x80; id = Math.floor(id / 128)) tail.push((id & 0x7f) | 0x80);
+  tail.push(id);
+  const out = new Uint8Array(result.length + tail.length);
+  out.set(result);
+  out.set(tail, result.length);
+  return out;
 }
 
 function encodeResult(o: Obj): Uint8Array {
