@@ -168,7 +168,13 @@ export class Session {
     return results!;
   }
 
-  /** DataFrame.mapPartitionsWith: runs now, and the written blocks become a cached plan (unpersist() frees them). */
+  /**
+   * Model outputs (mapPartitionsWith) are made often and rarely unpersisted (a CrossValidator transforms once per
+   * fold and grid point): their blocks are freed once no plan refers to their cached node any more.
+   */
+  private readonly mapOutputs = new FinalizationRegistry<number>((cacheId) => this.cacheManager.drop(cacheId));
+
+  /** DataFrame.mapPartitionsWith: runs now, and the written blocks become a cached plan (unpersist(), or garbage collection of every plan using it, frees them). */
   async mapPartitions(plan: LogicalPlan, opts: MapPartitionsOptions): Promise<LogicalPlan> {
     const { jobId, partitions } = await this.runFunctionJob(plan, opts, opts.outputSchema);
     const schema = mapColumnsSchema(plan.schema, opts.outputSchema);
@@ -176,6 +182,7 @@ export class Session {
     if (cached.kind !== 'cached') throw new Error('unreachable: register() returns a cached plan');
     this.store.dropPrefix(`${jobId}/`, new Set(partitions.flat()));
     this.cacheManager.materialized.set(cached.cacheId, partitions);
+    this.mapOutputs.register(cached, cached.cacheId);
     return cached;
   }
 
