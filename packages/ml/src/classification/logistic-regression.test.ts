@@ -114,6 +114,16 @@ describe('LogisticRegressionModel', () => {
     expect([roc.fpr[0], roc.tpr[0], roc.fpr.at(-1), roc.tpr.at(-1)]).toEqual([0, 0, 1, 1]);
   });
 
+  it('multinomial summary accuracy is the weighted share of rows predicted right', async () => {
+    const df = frame(fixture.data.multinomialLabel, 2);
+    const model = await new LogisticRegression({ regParam: 0.05, weightCol: 'weight', featuresCol: 'features' }).fit(df);
+    const rows = await (await model.transform(df)).collect();
+    let right = 0, total = 0;
+    for (const r of rows) { total += r.weight as number; if (r.prediction === r.label) right += r.weight as number; }
+    expect(await model.summary!.accuracy()).toBeCloseTo(right / total, 12);
+    expect(model.hasSummary).toBe(true);
+  });
+
   it('saves and loads (alone and in a pipeline), predicting the same', async () => {
     const df = frame(fixture.data.multinomialLabel, 2);
     const model = await new Pipeline({ stages: [new LogisticRegression({ regParam: 0.05, probabilityCol: '' })] }).fit(df);

@@ -1,4 +1,4 @@
-import { type DataFrame, Float64Type, Schema, VectorType, field } from '@quiver/core';
+import { type DataFrame, F, Float64Type, Schema, VectorType, col, field, lit } from '@quiver/core';
 import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewColumn } from '../base/stage.js';
 import { minimize } from '../optim/lbfgs.js';
 import { LINEAR_KERNELS, type Summary, instances, sampleStd, summarize, sumParts, toBytes, toDoubles, trainingRows } from '../optim/instances.js';
@@ -176,6 +176,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel, Logis
 /** A fitted logistic regression: K x d coefficients (K = 1 for binomial) and K intercepts, in the original feature scale. */
 export class LogisticRegressionModel extends Model<LogisticRegressionParams> {
   summary: LogisticRegressionTrainingSummary | null = null;
+  get hasSummary(): boolean { return this.summary !== null; }
 
   constructor(
     readonly coefficientMatrix: Float64Array = new Float64Array(0),
@@ -291,8 +292,15 @@ export class LogisticRegressionTrainingSummary {
     return auc;
   }
 
-  /** Weighted fraction of training rows predicted correctly at the model's threshold. */
+  /** Weighted fraction of training rows predicted correctly (at the model's threshold or thresholds). */
   async accuracy(): Promise<number> {
+    if (this.model.isMultinomial) {
+      // The training rows are laid out as [features, label, weight?]; one transform and one aggregation.
+      const scored = await this.model.copy({ featuresCol: 'features', predictionCol: 'prediction', rawPredictionCol: '', probabilityCol: '' }).transform(this.data);
+      const w = this.data.columns.includes('weight') ? col('weight') : lit(1);
+      const [r] = await scored.agg(F.sum(F.when(col('prediction').eq(col('label')), w).otherwise(0)).alias('right'), F.sum(w).alias('total')).collect();
+      return Number(r!.right) / Number(r!.total);
+    }
     const { score, label, weight } = await this.scores();
     const t = this.model.binaryThreshold();
     let right = 0, total = 0;
