@@ -20,6 +20,7 @@ export {
   LogisticRegression, LogisticRegressionModel, LogisticRegressionTrainingSummary, type LogisticRegressionParams,
 } from './classification/logistic-regression.js';
 export {
-  LinearRegression, LinearRegressionModel, type LinearRegressionParams, type LinearRegressionTrainingSummary, MAX_FEATURES_FOR_NORMAL_SOLVER,
+  LinearRegression, LinearRegressionModel, type LinearRegressionParams, LinearRegressionTrainingSummary, type RegressionSummaryMetrics,
+  MAX_FEATURES_FOR_NORMAL_SOLVER,
 } from './regression/linear-regression.js';
 export { minimize, type DiffFunction, type MinimizeOptions, type MinimizeResult } from './optim/lbfgs.js';

@@ -63,6 +63,15 @@ describe('LinearRegression', () => {
       expect(r.prediction).toBeCloseTo(model.intercept + x.reduce((s, v, j) => s + v * model.coefficients[j]!, 0), 10);
     }
     expect(model.summary!.objectiveHistory.length).toBeGreaterThan(0);
+    let sse = 0, sae = 0, sy = 0, syy = 0;
+    for (const r of rows) { const e = (r.label as number) - (r.prediction as number); sse += e * e; sae += Math.abs(e); sy += r.label as number; syy += (r.label as number) ** 2; }
+    const n = rows.length;
+    const m = await model.summary!.metrics();
+    expect(m.numInstances).toBe(n);
+    expect(m.meanSquaredError).toBeCloseTo(sse / n, 10);
+    expect(m.rootMeanSquaredError).toBeCloseTo(Math.sqrt(sse / n), 10);
+    expect(m.meanAbsoluteError).toBeCloseTo(sae / n, 10);
+    expect(m.r2).toBeCloseTo(1 - sse / (syy - (sy * sy) / n), 10);
   });
 
   it('null features and labels are clear errors naming the column', async () => {

@@ -1,4 +1,4 @@
-import { type DataFrame, Float64Type, Schema, field } from '@quiver/core';
+import { type DataFrame, F, Float64Type, Schema, col, field, lit } from '@quiver/core';
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
 import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewColumn } from '../base/stage.js';
 import { minimize } from '../optim/lbfgs.js';
@@ -72,7 +72,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel, LinearReg
       model.uid = this.uid;
       model.copyParamsFrom(this);
       model.parent = this as never;
-      model.summary = { objectiveHistory: history, totalIterations: Math.max(0, history.length - 1) };
+      model.summary = new LinearRegressionTrainingSummary(model, instances(df, names.features, names.label, names.weight), history);
       return model;
     } finally {
       release();
@@ -206,13 +206,44 @@ export class LinearRegression extends Estimator<LinearRegressionModel, LinearReg
   }
 }
 
-export interface LinearRegressionTrainingSummary {
-  readonly objectiveHistory: number[];
-  readonly totalIterations: number;
+export interface RegressionSummaryMetrics {
+  readonly meanSquaredError: number;
+  readonly rootMeanSquaredError: number;
+  readonly meanAbsoluteError: number;
+  /** Through the origin (uncentered total sum of squares) when the model has no intercept, as Spark. */
+  readonly r2: number;
+  readonly numInstances: number;
+}
+
+/** The objective per iteration, and error metrics over the training rows (weighted), computed when asked. */
+export class LinearRegressionTrainingSummary {
+  constructor(private readonly model: LinearRegressionModel, private readonly data: DataFrame, readonly objectiveHistory: number[]) {}
+
+  get totalIterations(): number { return Math.max(0, this.objectiveHistory.length - 1); }
+
+  private computed: Promise<RegressionSummaryMetrics> | null = null;
+
+  metrics(): Promise<RegressionSummaryMetrics> {
+    this.computed ??= (async () => {
+      const scored = await this.model.copy({ featuresCol: 'features', predictionCol: 'prediction' }).transform(this.data);
+      const w = this.data.columns.includes('weight') ? col('weight') : lit(1);
+      const e = col('label').minus(col('prediction'));
+      const [r] = await scored.agg(
+        F.sum(w).alias('W'), F.count('*').alias('n'), F.sum(w.multiply(e).multiply(e)).alias('sse'), F.sum(w.multiply(F.abs(e))).alias('sae'),
+        F.sum(w.multiply(col('label'))).alias('sy'), F.sum(w.multiply(col('label')).multiply(col('label'))).alias('syy'),
+      ).collect();
+      const W = Number(r!.W), sse = Number(r!.sse), sy = Number(r!.sy), syy = Number(r!.syy);
+      const sst = this.model.get('fitIntercept') ? syy - (sy * sy) / W : syy;
+      const mse = sse / W;
+      return { meanSquaredError: mse, rootMeanSquaredError: Math.sqrt(mse), meanAbsoluteError: Number(r!.sae) / W, r2: 1 - sse / sst, numInstances: Number(r!.n) };
+    })();
+    return this.computed;
+  }
 }
 
 export class LinearRegressionModel extends Model<LinearRegressionParams> {
   summary: LinearRegressionTrainingSummary | null = null;
+  get hasSummary(): boolean { return this.summary !== null; }
 
   constructor(readonly coefficients: Float64Array = new Float64Array(0), readonly intercept = 0) {
     super();
