@@ -171,6 +171,13 @@ describe('LogisticRegression bad input', () => {
     expect(() => new LogisticRegression({ elasticNetParam: 2 })).toThrow(/param 'elasticNetParam' must be a number in \[0, 1\]/);
   });
 
+  it("weightCol '' means unweighted, as in Spark", async () => {
+    const df = frame(fixture.data.binomialLabel, 2);
+    const a = await new LogisticRegression({ regParam: 0.1 }).fit(df);
+    const b = await new LogisticRegression({ regParam: 0.1, weightCol: '' }).fit(df);
+    expect(Array.from(b.coefficients)).toEqual(Array.from(a.coefficients));
+  });
+
   it('empty partitions are fine', async () => {
     const rows = [[0.1, 1, 0], [0.9, 0.2, 1], [0.4, 0.5, 0], [0.8, 0.9, 1], [0.3, 0.1, 1], [0.2, 0.7, 0]].map(([a, b, y]) => ({ features: Float64Array.of(a!, b!), label: y! }));
     const one = await new LogisticRegression({ regParam: 0.1 }).fit(spark.createDataFrame(rows).repartition(1));

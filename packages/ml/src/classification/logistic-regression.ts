@@ -30,7 +30,7 @@ function declareParams(s: { declareParam: <K extends keyof LogisticRegressionPar
   s.declareParam('predictionCol', 'prediction column name', 'prediction', checks.optionalString);
   s.declareParam('rawPredictionCol', 'raw prediction (confidence) column name', 'rawPrediction', checks.optionalString);
   s.declareParam('probabilityCol', 'column name for predicted class probabilities', 'probability', checks.optionalString);
-  s.declareParam('weightCol', 'weight column name; unset = every row weighs 1', undefined, checks.string);
+  s.declareParam('weightCol', 'weight column name; unset or empty = every row weighs 1', undefined, checks.optionalString);
   s.declareParam('maxIter', 'maximum number of iterations (>= 0)', 100, checks.int(0));
   s.declareParam('regParam', 'regularization parameter (>= 0)', 0, checks.gtEq(0));
   s.declareParam('elasticNetParam', 'the ElasticNet mixing parameter in [0, 1]: 0 = L2 penalty, 1 = L1 penalty', 0, checks.inRange(0, 1));
@@ -64,13 +64,13 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel, Logis
 
   transformSchema(schema: Schema): Schema {
     checkColumn(this, schema, 'labelCol', NUMERIC_KINDS, 'numeric');
-    if (this.isSet('weightCol')) checkColumn(this, schema, 'weightCol', NUMERIC_KINDS, 'numeric');
+    if (this.getOrUndefined('weightCol')) checkColumn(this, schema, 'weightCol', NUMERIC_KINDS, 'numeric');
     return outputSchema(this as never, schema, 2);
   }
 
   protected async train(df: DataFrame): Promise<LogisticRegressionModel> {
     const name = 'LogisticRegression';
-    const names = { features: this.get('featuresCol'), label: this.get('labelCol'), weight: this.getOrUndefined('weightCol') };
+    const names = { features: this.get('featuresCol'), label: this.get('labelCol'), weight: this.getOrUndefined('weightCol') || undefined };
     const raw = instances(df, names.features, names.label, names.weight);
     const { data, release } = trainingRows(df, raw);
     try {

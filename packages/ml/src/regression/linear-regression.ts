@@ -29,7 +29,7 @@ function declareParams(declare: Declarer): void {
   declare('featuresCol', 'features column name (a vector column)', 'features', checks.string);
   declare('labelCol', 'label column name', 'label', checks.string);
   declare('predictionCol', 'prediction column name', 'prediction', checks.string);
-  declare('weightCol', 'weight column name; unset = every row weighs 1', undefined, checks.string);
+  declare('weightCol', 'weight column name; unset or empty = every row weighs 1', undefined, checks.optionalString);
   declare('maxIter', 'maximum number of iterations (>= 0)', 100, checks.int(0));
   declare('regParam', 'regularization parameter (>= 0)', 0, checks.gtEq(0));
   declare('elasticNetParam', 'the ElasticNet mixing parameter in [0, 1]: 0 = L2 penalty, 1 = L1 penalty', 0, checks.inRange(0, 1));
@@ -55,12 +55,12 @@ export class LinearRegression extends Estimator<LinearRegressionModel, LinearReg
 
   transformSchema(schema: Schema): Schema {
     checkColumn(this, schema, 'labelCol', NUMERIC_KINDS, 'numeric');
-    if (this.isSet('weightCol')) checkColumn(this, schema, 'weightCol', NUMERIC_KINDS, 'numeric');
+    if (this.getOrUndefined('weightCol')) checkColumn(this, schema, 'weightCol', NUMERIC_KINDS, 'numeric');
     return outputSchema(this, schema);
   }
 
   protected async train(df: DataFrame): Promise<LinearRegressionModel> {
-    const names = { features: this.get('featuresCol'), label: this.get('labelCol'), weight: this.getOrUndefined('weightCol') };
+    const names = { features: this.get('featuresCol'), label: this.get('labelCol'), weight: this.getOrUndefined('weightCol') || undefined };
     const { data, release } = trainingRows(df, instances(df, names.features, names.label, names.weight));
     try {
       const s = await summarize(data, names, 'LinearRegression');
