@@ -160,6 +160,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     engines: engines.map((e) => ENGINE_NAMES[e]), workloads: [], failures,
   };
 
+  mkdirSync(values['results-dir'], { recursive: true });
+  const stamp = report.date.replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+  const base = join(values['results-dir'], `peers-${sci(rows)}-${stamp}`);
   for (const wl of workloads) {
     const t0 = performance.now();
     const files = wl.data({ rows, sf }, log);
@@ -213,20 +216,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     }
     report.workloads.push(wr);
+    // Written after every workload, so a long run that is stopped keeps what it finished.
+    writeReport(report, base, wl === workloads.at(-1) ? undefined : 'partial');
   }
   rmSync(work, { recursive: true, force: true });
-
-  const md = renderMarkdown(report);
-  console.log(md);
-  mkdirSync(values['results-dir'], { recursive: true });
-  const stamp = report.date.replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
-  const base = join(values['results-dir'], `peers-${sci(rows)}-${stamp}`);
-  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(`${base}.md`, md);
-  writeFileSync(`${base}.svg`, renderSvg(report));
+  console.log(renderMarkdown(report));
   log(`wrote ${base}.{json,md,svg}`);
   if (failures.length) log(`FAILED:\n- ${failures.join('\n- ')}`);
   return failures.length ? 1 : 0;
+}
+
+function writeReport(report: Report, base: string, partial?: 'partial'): void {
+  const r = partial ? { ...report, failures: [...report.failures, 'partial report: the run has not finished the remaining workloads'] } : report;
+  writeFileSync(`${base}.json`, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(`${base}.md`, renderMarkdown(r));
+  writeFileSync(`${base}.svg`, renderSvg(r));
 }
 
 function javaVersion(javaHome: string): string {
