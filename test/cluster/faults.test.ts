@@ -70,6 +70,19 @@ describe('a worker killed with SIGKILL', () => {
   });
 });
 
+describe('a slow worker', () => {
+  it('does not stall the job: its straggling tasks get speculative copies elsewhere', async () => {
+    const want = await expected();
+    cluster = await TestCluster.start({ workers: 2 });
+    await cluster.addWorker([], { QUIVER_TEST_TASK_DELAY_MS: '120000' });
+    const df = await connect(cluster);
+    const t0 = Date.now();
+    expect(diffResults(await quiverResult(aggregate(df)), want)).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(cluster.scheduler.logs.some((l) => l.msg === 'speculative copy')).toBe(true);
+  });
+});
+
 describe('task failures', () => {
   it('a task that always throws fails the job after 4 attempts with its original message and stack', async () => {
     cluster = await TestCluster.start({ workers: 2 });

@@ -4,6 +4,12 @@ import { pino, type Logger } from 'pino';
 
 /** Attempts per task before its job fails, as Spark's spark.task.maxFailures. */
 export const MAX_TASK_ATTEMPTS = 4;
+/** Speculation (see runAttempt): after this share of a stage's tasks finished... */
+const SPECULATION_QUANTILE = 0.75;
+/** ...a task running this many times their median duration, and at least SPECULATION_MIN_MS, gets a copy. */
+const SPECULATION_MULTIPLIER = 1.5;
+const SPECULATION_MIN_MS = 2_000;
+const SPECULATION_CHECK_MS = 250;
 const FINISHED_JOBS_KEPT = 1000;
 
 export interface SchedulerOptions {
@@ -47,6 +53,9 @@ interface StageState {
   running: number;
   failedAttempts: number;
   recomputed: number;
+  speculated: number;
+  /** Wall times of the stage's successful attempts, for speculation. */
+  readonly durations: number[];
 }
 
 enum JobState { RUNNING = 0, SUCCEEDED = 1, FAILED = 2, CANCELLED = 3 }
@@ -252,7 +261,7 @@ export class Scheduler {
     job.stages.set(r.stageId, {
       id: r.stageId, stageBytes: r.stage, fnBytes: r.partitionFunction ?? new Uint8Array(0), numTasks: r.numTasks, dependsOn: r.dependsOn,
       scanIds: r.scanBlockIds, barrier: r.barrier, outputs: new Array(r.numTasks).fill(null), outputWorker: new Array(r.numTasks).fill(null),
-      pending: new Map(), completed: 0, running: 0, failedAttempts: 0, recomputed: 0,
+      pending: new Map(), completed: 0, running: 0, failedAttempts: 0, recomputed: 0, speculated: 0, durations: [],
     });
     return job;
   }
@@ -348,27 +357,24 @@ export class Scheduler {
       const attempt = failures;
       this.log.debug({ job: job.id, stage: st.id, partition: p, attempt, worker: worker.id }, 'task launched');
       let result: Obj;
-      st.running++;
+      let winner: WorkerState;
       try {
-        result = await this.launch(worker, this.taskBytes(job, st, p, attempt));
+        ({ result, worker: winner } = await this.runAttempt(job, st, p, worker, attempt));
       } catch (e) {
         // The stream broke: the worker died or was declared lost. Not the task's fault; run it elsewhere.
         this.workerLost(worker, `its task stream broke: ${(e as Error).message}`);
         continue;
-      } finally {
-        st.running--;
-        this.release(worker);
       }
       const err = result.error as Obj | null;
       if (!err?.name && !err?.message) {
         if (job.state !== JobState.RUNNING) {
           // The job's blocks were dropped while this task ran; drop what it just wrote too.
-          if (worker.alive) this.dropOn(worker, job);
+          if (winner.alive) this.dropOn(winner, job);
           return;
         }
-        if (!worker.alive) continue;
+        if (!winner.alive) continue;
         st.outputs[p] = result;
-        st.outputWorker[p] = worker.id;
+        st.outputWorker[p] = winner.id;
         st.completed++;
         for (const b of result.outputs as Obj[]) job.producers.set(b.blockId, { stage: st.id, partition: p });
         return;
@@ -390,6 +396,50 @@ export class Scheduler {
         throw failure;
       }
     }
+  }
+
+  /**
+   * Runs one attempt of a task on `worker` (whose slot the caller acquired). A straggler gets a speculative
+   * copy on another worker with a free slot, as Spark's spark.speculation does: once SPECULATION_QUANTILE of
+   * the stage's tasks finished, a task running longer than SPECULATION_MULTIPLIER x their median duration
+   * (and at least SPECULATION_MIN_MS). The first successful result wins; the other attempt's output is
+   * dropped with the job's blocks. Rejects when the primary's stream breaks.
+   */
+  private runAttempt(job: Job, st: StageState, p: number, worker: WorkerState, attempt: number): Promise<{ result: Obj; worker: WorkerState }> {
+    const started = Date.now();
+    const bytes = this.taskBytes(job, st, p, attempt);
+    const run = (w: WorkerState) => {
+      st.running++;
+      return this.launch(w, bytes).finally(() => { st.running--; this.release(w); });
+    };
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let copied = false;
+      const finish = (w: WorkerState, result: Obj) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        if (!result.error?.name && !result.error?.message) st.durations.push(Date.now() - started);
+        resolve({ result, worker: w });
+      };
+      const timer = setInterval(() => {
+        if (copied || settled || job.state !== JobState.RUNNING || st.completed < Math.max(1, Math.floor(SPECULATION_QUANTILE * st.numTasks))) return;
+        if (Date.now() - started < Math.max(SPECULATION_MIN_MS, SPECULATION_MULTIPLIER * median(st.durations))) return;
+        const other = [...this.workers.values()].find((w) => w.alive && w !== worker && w.running < w.cores);
+        if (!other) return;
+        copied = true;
+        other.running++;
+        st.speculated++;
+        this.log.info({ job: job.id, stage: st.id, partition: p, slow: worker.id, copy: other.id, runningMs: Date.now() - started }, 'speculative copy');
+        run(other).then((r) => { if (!r.error?.name && !r.error?.message) finish(other, r); }, () => {});
+      }, SPECULATION_CHECK_MS);
+      run(worker).then((r) => finish(worker, r), (e) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        reject(e);
+      });
+    });
   }
 
   /** Outputs recorded at an address nobody serves any more (a worker lost before its registration was replaced). */
@@ -594,6 +644,7 @@ export class Scheduler {
       jobId: job.id, state: job.state, error: job.error,
       stages: [...job.stages.values()].map((s) => ({
         stageId: s.id, numTasks: s.numTasks, completed: s.completed, running: s.running, failedAttempts: s.failedAttempts, recomputed: s.recomputed,
+        speculated: s.speculated,
       })),
     };
   }
@@ -604,6 +655,12 @@ export class Scheduler {
   }
 }
 
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
 
 function leastLoaded(ws: readonly WorkerState[]): WorkerState {
   return ws.reduce((a, b) => (a.running / a.cores <= b.running / b.cores ? a : b));
