@@ -58,6 +58,7 @@ struct Api {
   int (*XGBoosterSaveJsonConfig)(BoosterHandle, bst_ulong*, const char**);
   int (*XGCommunicatorInit)(const char*);
   int (*XGCommunicatorFinalize)();
+  int (*XGCommunicatorSignalError)();
   int (*XGCommunicatorGetRank)();
   int (*XGCommunicatorGetWorldSize)();
   int (*XGTrackerCreate)(const char*, TrackerHandle*);
@@ -276,6 +277,7 @@ struct Lane {
   std::condition_variable cv;
   std::deque<Job*> queue;
   bool stopping = false;
+  bool busy = false;  // a job is running (guarded by mutex)
   LaneTsfn tsfn;
   int pending = 0;  // touched on the JS thread only
 
@@ -288,8 +290,14 @@ struct Lane {
         if (queue.empty()) break;
         job = queue.front();
         queue.pop_front();
+        busy = true;
       }
       job->Execute();
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        busy = false;
+      }
+      // When the JS side is gone the call fails and the job is leaked: its references belong to that thread.
       tsfn.BlockingCall(job);
     }
     tsfn.Release();
@@ -393,6 +401,7 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     Sym(lib, "XGBoosterSaveJsonConfig", a.XGBoosterSaveJsonConfig, missing);
     Sym(lib, "XGCommunicatorInit", a.XGCommunicatorInit, missing);
     Sym(lib, "XGCommunicatorFinalize", a.XGCommunicatorFinalize, missing);
+    Sym(lib, "XGCommunicatorSignalError", a.XGCommunicatorSignalError, missing);
     Sym(lib, "XGCommunicatorGetRank", a.XGCommunicatorGetRank, missing);
     Sym(lib, "XGCommunicatorGetWorldSize", a.XGCommunicatorGetWorldSize, missing);
     Sym(lib, "XGTrackerCreate", a.XGTrackerCreate, missing);
@@ -436,6 +445,23 @@ Napi::Value CreateLane(const Napi::CallbackInfo& info) {
   lane->tsfn.Unref(env);
   lane->thread = std::thread([lane] { lane->Loop(); });
   return Napi::External<Lane>::New(env, lane, [](Napi::Env, Lane* l) {
+    // Pending jobs keep their lane alive, so a lane collected with work left is one whose JS thread is
+    // being torn down (a pool worker terminated mid-task). Its thread may be blocked in XGBoost (waiting
+    // on peers that are gone): joining would block the teardown, so it is let go, and the Lane leaked.
+    bool idle;
+    {
+      std::lock_guard<std::mutex> lock(l->mutex);
+      idle = !l->busy && l->queue.empty();
+    }
+    if (!idle) {
+      {
+        std::lock_guard<std::mutex> lock(l->mutex);
+        l->stopping = true;
+      }
+      l->cv.notify_one();
+      if (l->thread.joinable()) l->thread.detach();
+      return;
+    }
     l->Stop();
     delete l;
   });
@@ -835,17 +861,21 @@ Napi::Value BoosterInfo(const Napi::CallbackInfo& info) {
 // ---- collective ------------------------------------------------------------------------------
 
 struct CommJob : Job {
+  enum Op { Init, Finalize, SignalError };
   std::string config;
-  bool init;
+  Op op;
+  bool init = false;
   int rank = 0, world = 0;
   using Job::Job;
   std::string Run() override {
-    if (init) {
-      XGB_CHECK(api.XGCommunicatorInit(config.c_str()), "XGCommunicatorInit");
-      rank = api.XGCommunicatorGetRank();
-      world = api.XGCommunicatorGetWorldSize();
-    } else {
-      XGB_CHECK(api.XGCommunicatorFinalize(), "XGCommunicatorFinalize");
+    switch (op) {
+      case Init:
+        XGB_CHECK(api.XGCommunicatorInit(config.c_str()), "XGCommunicatorInit");
+        rank = api.XGCommunicatorGetRank();
+        world = api.XGCommunicatorGetWorldSize();
+        break;
+      case Finalize: XGB_CHECK(api.XGCommunicatorFinalize(), "XGCommunicatorFinalize"); break;
+      case SignalError: XGB_CHECK(api.XGCommunicatorSignalError(), "XGCommunicatorSignalError"); break;
     }
     return "";
   }
@@ -864,6 +894,7 @@ Napi::Value CommunicatorInit(const Napi::CallbackInfo& info) {
   RequireLoaded(env);
   if (!info[1].IsExternal()) throw Napi::TypeError::New(env, "communicatorInit needs a lane");
   auto* job = new CommJob(env);
+  job->op = CommJob::Init;
   job->init = true;
   job->config = GetString(info[0], "communicator config");
   return Schedule(env, job, info[1]);
@@ -874,7 +905,18 @@ Napi::Value CommunicatorFinalize(const Napi::CallbackInfo& info) {
   RequireLoaded(env);
   if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "communicatorFinalize needs a lane");
   auto* job = new CommJob(env);
-  job->init = false;
+  job->op = CommJob::Finalize;
+  return Schedule(env, job, info[0]);
+}
+
+// communicatorSignalError(lane): tells the other workers, through the tracker, that this one failed, so
+// their collective calls fail instead of waiting for it.
+Napi::Value CommunicatorSignalError(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env);
+  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "communicatorSignalError needs a lane");
+  auto* job = new CommJob(env);
+  job->op = CommJob::SignalError;
   return Schedule(env, job, info[0]);
 }
 
@@ -941,6 +983,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("boosterInfo", Napi::Function::New(env, BoosterInfo));
   exports.Set("communicatorInit", Napi::Function::New(env, CommunicatorInit));
   exports.Set("communicatorFinalize", Napi::Function::New(env, CommunicatorFinalize));
+  exports.Set("communicatorSignalError", Napi::Function::New(env, CommunicatorSignalError));
   exports.Set("trackerCreate", Napi::Function::New(env, TrackerCreate));
   exports.Set("trackerRun", Napi::Function::New(env, TrackerRun));
   exports.Set("trackerWaitFor", Napi::Function::New(env, TrackerWaitFor));

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataFrame, Session, col } from '@quiver/core';
+import { type DataFrame, F, Session, col } from '@quiver/core';
 import { areaUnderROC, countsFromRows } from '../evaluation/binary-metrics.js';
 import { loadStage } from '../persistence/persistence.js';
 import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
@@ -106,6 +106,15 @@ describe('distributed training: one barrier task per worker', () => {
     const [one, three] = [await auc(1), await auc(3)];
     expect(three).toBeGreaterThan(0.9);
     expect(Math.abs(three - one)).toBeLessThan(0.01);
+  });
+
+  it('one worker failing fails the others through the tracker: the job rejects with its message, no hang', async () => {
+    const f = fixture('binary');
+    // Weights are read only by the training tasks: one of the three fails after joining the collective.
+    const df = frame(f).withColumn('w', F.when(col('id').equalTo(7), null).otherwise(1.0));
+    await expect(new XGBoostClassifier({ ...sameParams(f), numWorkers: 3, weightCol: 'w' }).fit(df)).rejects.toThrow(
+      /weightCol 'w' is null in row \d+ of partition \d/,
+    );
   });
 
   it('more workers than task slots is a clear error before anything trains', async () => {

@@ -8,7 +8,8 @@ import { ModelLoadError, applyParams, readData, readMetadata, registerLoader } f
 import {
   type PredictHeader, type TrainHeader, type TrainResult, defaultThreads, packArgs, unpackArgs,
 } from './kernels.js';
-import { Booster, type ImportanceType, type ParamValue, Tracker, loadXGBoost } from './native.js';
+import { Booster, type ImportanceType, type ParamValue, loadXGBoost } from './native.js';
+import { TrackerBroker } from './tracker-broker.js';
 
 const KERNELS = kernelModule('./kernels.js', import.meta.url);
 
@@ -150,7 +151,7 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
       ...(evalMetric ? { eval_metric: evalMetric } : {}),
       ...extra,
     };
-    const tracker = numWorkers > 1 ? Tracker.start(numWorkers) : null;
+    const broker = numWorkers > 1 ? await TrackerBroker.start(numWorkers) : null;
     let results: TrainResult[];
     let model: Uint8Array;
     try {
@@ -164,16 +165,16 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
         earlyStoppingRounds: get('earlyStoppingRounds'),
         maximize: MAXIMIZE.test(evalMetric),
         missing: get('missing'),
-        workerArgs: tracker?.workerArgs ?? null,
+        tracker: broker?.address ?? null,
         numWorkers,
       };
       const out = (await data.runPartitions({ module: KERNELS, fn: 'xgbTrain', args: packArgs(header), barrier: numWorkers > 1 }))
         .map((b) => unpackArgs<TrainResult>(b));
-      if (tracker) await tracker.wait();
+      await broker?.wait();
       results = out.map((o) => o.header);
       model = out.find((o) => o.header.rank === 0)!.payload.slice();
     } finally {
-      tracker?.free();
+      await broker?.close();
     }
     const rank0 = results.find((r) => r.rank === 0)!;
     const booster = await Booster.load(model);

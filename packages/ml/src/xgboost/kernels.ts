@@ -1,14 +1,16 @@
 // Partition functions of the XGBoost estimators (run on workers, imported from dist/ by module URL).
 // xgbTrain is one barrier task per worker, as xgboost.spark and xgboost.dask train: each task builds a
-// DMatrix from its partition, joins the tracker's collective on its own lane thread, boosts, finalizes;
+// DMatrix from its partition, joins its attempt's tracker (from the driver's TrackerBroker) on its own
+// lane thread, boosts, finalizes;
 // rank 0 returns the model. xgbPredict is a plain map with the model bytes as its argument.
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import type { PartitionContext, PartitionData, Vec } from '@quiver/core';
 import { denseColumn, toDenseMatrix } from '../linalg/vectors.js';
 import {
-  Booster, communicatorFinalize, communicatorInit, DMatrix, Lane, loadXGBoost, type ParamValue, type WorkerArgs,
+  Booster, communicatorFinalize, communicatorInit, communicatorSignalError, DMatrix, Lane, loadXGBoost, type ParamValue,
 } from './native.js';
+import { askTracker } from './tracker-broker.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -32,14 +34,14 @@ export function unpackArgs<T>(bytes: Uint8Array): { header: T; payload: Uint8Arr
 }
 
 /** A numeric column as float32 (XGBoost's label and weight type); a null is an error naming the column. */
-function floats(part: PartitionData, name: string, param: string): Float32Array {
+function floats(part: PartitionData, name: string, param: string, partition: number): Float32Array {
   const v = part.column(name);
   const out = new Float32Array(v.length);
   const values = v.values as ArrayLike<number | bigint>;
   for (let i = 0; i < v.length; i++) out[i] = Number(values[i]);
   if (v.validity) {
     const bad = v.validity.indexOf(0);
-    if (bad >= 0 && bad < v.length) throw new Error(`${param} '${name}' is null in row ${bad + 1} of partition; XGBoost needs a value in every row`);
+    if (bad >= 0 && bad < v.length) throw new Error(`${param} '${name}' is null in row ${bad + 1} of partition ${partition}; XGBoost needs a value in every row`);
   }
   return out;
 }
@@ -81,8 +83,8 @@ export interface TrainHeader {
   /** Metrics where larger is better end early stopping on a maximum. */
   maximize: boolean;
   missing: number;
-  /** The tracker's address when more than one worker trains; absent for one. */
-  workerArgs: WorkerArgs | null;
+  /** The driver's tracker broker (host:port) when more than one worker trains; null for one. */
+  tracker: string | null;
   numWorkers: number;
 }
 
@@ -95,9 +97,9 @@ export interface TrainResult {
 }
 
 /** Rows and label range of one partition, read before training picks the number of classes and workers. */
-export function xgbLabelStats(part: PartitionData, args: Uint8Array): Uint8Array {
+export function xgbLabelStats(part: PartitionData, args: Uint8Array, ctx: PartitionContext): Uint8Array {
   const { header } = unpackArgs<{ labelCol: string }>(args);
-  const y = floats(part, header.labelCol, 'labelCol');
+  const y = floats(part, header.labelCol, 'labelCol', ctx.partition);
   let min = Infinity, max = -Infinity, nonInteger = 0;
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
@@ -115,13 +117,13 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
   let joined = false;
   const owned: { free(): void }[] = [];
   try {
-    if (h.workerArgs) {
-      await communicatorInit(h.workerArgs, ctx.partition, lane);
+    if (h.tracker) {
+      await communicatorInit(await askTracker(h.tracker, ctx.attempt), ctx.partition, lane);
       joined = true;
     }
     const x = features(part, h.featuresCol);
-    const y = floats(part, h.labelCol, 'labelCol');
-    const w = h.weightCol ? floats(part, h.weightCol, 'weightCol') : null;
+    const y = floats(part, h.labelCol, 'labelCol', ctx.partition);
+    const w = h.weightCol ? floats(part, h.weightCol, 'weightCol', ctx.partition) : null;
     const isValid = h.validationIndicatorCol ? part.column(h.validationIndicatorCol).values as Uint8Array : null;
     const matrix = async (values: Float64Array, rows: number, label: Float32Array, weight: Float32Array | null) => {
       const dm = await DMatrix.fromDense(values, rows, x.cols, { missing: h.missing, nthread: Number(h.params.nthread), lane });
@@ -162,9 +164,13 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
     const result: TrainResult = { rank: ctx.partition, bestIteration: dvalid ? best : booster.boostedRounds - 1, bestScore, evalLog };
     const model = ctx.partition === 0 ? await booster.save('ubj', lane) : new Uint8Array(0);
     return packArgs(result, model);
+  } catch (e) {
+    // Without this the other workers would wait in their next allreduce for one that never comes.
+    if (joined) await communicatorSignalError(lane).catch(() => undefined);
+    throw e;
   } finally {
     for (const o of owned.reverse()) o.free();
-    if (joined) await communicatorFinalize(lane);
+    if (joined) await communicatorFinalize(lane).catch(() => undefined);
     lane.close();
   }
 }

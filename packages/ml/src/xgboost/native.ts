@@ -33,6 +33,7 @@ interface Addon {
   boosterInfo(b: Opaque): { rounds: number; numFeatures: number; config: string };
   communicatorInit(config: string, lane: Opaque): Promise<{ rank: number; worldSize: number }>;
   communicatorFinalize(lane: Opaque): Promise<Logged>;
+  communicatorSignalError(lane: Opaque): Promise<Logged>;
   trackerCreate(config: string): Opaque;
   trackerRun(t: Opaque): string;
   trackerWaitFor(t: Opaque, timeoutSeconds: number, lane?: Opaque): Promise<Logged>;
@@ -351,4 +352,9 @@ export function communicatorInit(args: WorkerArgs, taskId: number, lane: Lane): 
 
 export async function communicatorFinalize(lane: Lane): Promise<void> {
   await x().communicatorFinalize(lane.handle);
+}
+
+/** Makes the other workers' collective calls fail (through the tracker) after this one failed. */
+export async function communicatorSignalError(lane: Lane): Promise<void> {
+  await x().communicatorSignalError(lane.handle);
 }

@@ -1,0 +1,53 @@
+// The driver's tracker broker: every attempt of a barrier training stage gets its own tracker.
+import { describe, expect, it } from 'vitest';
+import {
+  Booster, communicatorFinalize, communicatorInit, communicatorSignalError, DMatrix, Lane, loadXGBoost,
+} from './native.js';
+import { askTracker, TrackerBroker } from './tracker-broker.js';
+
+const ROWS = 200, COLS = 4;
+const x = Float32Array.from({ length: ROWS * COLS }, (_, i) => ((i * 7919) % 101) / 101);
+const y = Float32Array.from({ length: ROWS }, (_, i) => (x[i * COLS]! + x[i * COLS + 1]! > 1 ? 1 : 0));
+
+/** One worker of a 2-worker group: joins `attempt`'s tracker and trains 3 rounds, or signals an error. */
+async function worker(broker: string, attempt: number, task: number, fail: boolean): Promise<Uint8Array> {
+  const lane = new Lane();
+  try {
+    await communicatorInit(await askTracker(broker, attempt), task, lane);
+    try {
+      if (fail) {
+        await communicatorSignalError(lane);
+        throw new Error('task failed');
+      }
+      const half = ROWS / 2;
+      const dm = await DMatrix.fromDense(x.subarray(task * half * COLS, (task + 1) * half * COLS), half, COLS, { lane });
+      dm.setLabel(y.subarray(task * half, (task + 1) * half));
+      const b = Booster.create([dm], { objective: 'binary:logistic', tree_method: 'hist', nthread: 1 });
+      for (let i = 0; i < 3; i++) await b.updateOneIter(i, dm, lane);
+      return await b.save('ubj', lane);
+    } finally {
+      await communicatorFinalize(lane).catch(() => undefined);
+    }
+  } finally {
+    lane.close();
+  }
+}
+
+describe('TrackerBroker', () => {
+  it('a failed attempt\'s partner errors instead of waiting, and the rerun joins a fresh tracker', async () => {
+    loadXGBoost();
+    const broker = await TrackerBroker.start(2);
+    try {
+      const first = await Promise.allSettled([worker(broker.address, 0, 0, false), worker(broker.address, 0, 1, true)]);
+      expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      const port0 = (await askTracker(broker.address, 0)).dmlc_tracker_port;
+      const second = await Promise.all([worker(broker.address, 1, 0, false), worker(broker.address, 1, 1, false)]);
+      expect(Buffer.compare(second[0], second[1])).toBe(0);
+      expect((await askTracker(broker.address, 1)).dmlc_tracker_port).not.toBe(port0);
+      await expect(askTracker(broker.address, 0)).rejects.toThrow('tracker broker: attempt 0 of the training stage is over (attempt 1 runs now)');
+      await broker.wait();
+    } finally {
+      await broker.close();
+    }
+  });
+});

@@ -1,0 +1,100 @@
+// The driver's rendezvous for collective training. A barrier stage that fails is rerun as a whole, and a
+// rerun cannot join the tracker of the attempt that failed (its group is broken), so the driver starts one
+// tracker per attempt: each training task asks the broker for its attempt's tracker address over a local
+// TCP line protocol ("<attempt>\n" -> JSON worker args), and the first ask of a new attempt replaces the
+// previous attempt's tracker, freeing its port.
+import { type AddressInfo, createServer, type Server, connect } from 'node:net';
+import { Tracker, type WorkerArgs } from './native.js';
+
+export class TrackerBroker {
+  private readonly trackers = new Map<number, Tracker>();
+  private latest = -1;
+  private readonly server: Server;
+  private readonly nWorkers: number;
+
+  private constructor(server: Server, nWorkers: number) {
+    this.server = server;
+    this.nWorkers = nWorkers;
+  }
+
+  static async start(nWorkers: number, host = '127.0.0.1'): Promise<TrackerBroker> {
+    const server = createServer();
+    const broker = new TrackerBroker(server, nWorkers);
+    server.on('connection', (socket) => {
+      let line = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        line += chunk;
+        if (!line.includes('\n')) return;
+        try {
+          socket.end(JSON.stringify({ args: broker.argsFor(Number(line.trim())) }) + '\n');
+        } catch (e) {
+          socket.end(JSON.stringify({ error: (e as Error).message }) + '\n');
+        }
+      });
+      socket.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => resolve());
+    });
+    return broker;
+  }
+
+  /** host:port that training tasks ask. */
+  get address(): string {
+    const a = this.server.address() as AddressInfo;
+    return `${a.address}:${a.port}`;
+  }
+
+  private argsFor(attempt: number): WorkerArgs {
+    if (!Number.isInteger(attempt) || attempt < 0) throw new Error(`bad attempt number ${attempt}`);
+    if (attempt < this.latest) throw new Error(`attempt ${attempt} of the training stage is over (attempt ${this.latest} runs now)`);
+    let t = this.trackers.get(attempt);
+    if (!t) {
+      for (const [a, old] of this.trackers) {
+        old.free();
+        this.trackers.delete(a);
+      }
+      t = Tracker.start(this.nWorkers);
+      this.trackers.set(attempt, t);
+      this.latest = attempt;
+    }
+    return t.workerArgs;
+  }
+
+  /** Waits for the attempt that succeeded to shut its tracker down. */
+  async wait(): Promise<void> {
+    await this.trackers.get(this.latest)?.wait();
+  }
+
+  /** Frees every tracker (and its port) and stops listening. */
+  async close(): Promise<void> {
+    for (const t of this.trackers.values()) t.free();
+    this.trackers.clear();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A training task's side: its attempt's tracker address from the driver's broker. */
+export function askTracker(address: string, attempt: number): Promise<WorkerArgs> {
+  const at = address.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(60_000, () => socket.destroy(new Error(`the tracker broker at ${address} did not answer within 60 s`)));
+    socket.on('connect', () => socket.write(`${attempt}\n`));
+    socket.on('data', (c: string) => { reply += c; });
+    socket.on('error', (e) => reject(new Error(`cannot reach the driver's tracker broker at ${address}: ${e.message}`)));
+    socket.on('end', () => {
+      try {
+        const r = JSON.parse(reply) as { args?: WorkerArgs; error?: string };
+        if (r.error) reject(new Error(`tracker broker: ${r.error}`));
+        else resolve(r.args!);
+      } catch {
+        reject(new Error(`the tracker broker at ${address} sent no answer`));
+      }
+    });
+  });
+}
