@@ -1,0 +1,64 @@
+// XGBoost training on a real cluster (bin/quiver scheduler + 3 worker processes): one barrier task per
+// worker process, joined by the tracker the driver's broker starts; kill -9 of a worker mid-training.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DataFrame, Session } from '@quiver/core';
+import { TestCluster } from '../../../../test/cluster/harness.js';
+import { areaUnderROC, countsFromRows } from '../evaluation/binary-metrics.js';
+import { XGBoostClassifier } from './estimator.js';
+
+const FIXTURE = JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../../..'), 'test/fixtures/xgb/binary.json'), 'utf8')) as {
+  rows: number; cols: number; x_f32_base64: string; y: number[];
+};
+const bytes = Buffer.from(FIXTURE.x_f32_base64, 'base64');
+const X = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+
+let cluster: TestCluster;
+let spark: Session;
+beforeAll(async () => {
+  cluster = await TestCluster.start({ workers: 3 });
+  spark = await Session.builder().master(cluster.master).getOrCreate();
+});
+afterAll(async () => {
+  await spark?.stop();
+  await cluster?.stop();
+});
+
+function frame(s: Session): DataFrame {
+  const rows = Array.from({ length: FIXTURE.rows }, (_, i) => ({
+    id: i, features: Float64Array.from(X.subarray(i * FIXTURE.cols, (i + 1) * FIXTURE.cols)), label: FIXTURE.y[i]!,
+  }));
+  return s.createDataFrame(rows).repartition(3);
+}
+
+async function auc(model: Awaited<ReturnType<XGBoostClassifier['fit']>>, s: Session): Promise<number> {
+  const rows = await (await model.transform(frame(s))).orderBy('id').collect();
+  return areaUnderROC(countsFromRows(rows.map((r) => (r.probability as Float64Array)[1]!), FIXTURE.y), 0);
+}
+
+describe('XGBoost on a 3-worker cluster', () => {
+  it('three barrier tasks on three worker processes train a model as good as one worker', async () => {
+    const params = { numRound: 8, maxDepth: 4, eta: 0.3, maxBin: 64, seed: 0, nthread: 1 };
+    const three = await new XGBoostClassifier({ ...params, numWorkers: 3 }).fit(frame(spark));
+    const one = await new XGBoostClassifier(params).fit(frame(spark));
+    expect(Math.abs((await auc(three, spark)) - (await auc(one, spark)))).toBeLessThan(0.01);
+  });
+
+  it('kill -9 of a worker while the barrier stage trains: the stage reruns on a fresh tracker and returns a model', async () => {
+    await cluster.addWorker(); // a spare slot, so the rerun still finds 3
+    const jobNumber = (l: Record<string, unknown>) => Number(/job(\d+)$/.exec(String(l.jobId))?.[1] ?? -1);
+    const seen = Math.max(-1, ...cluster.workers.flatMap((w) => w.logs.map(jobNumber)));
+    const training = new XGBoostClassifier({ numRound: 3000, maxDepth: 4, nthread: 1, numWorkers: 3 }).fit(frame(spark))
+      .then((m) => m, (e: Error) => e);
+    // Job seen + 1 scans the labels; seen + 2 is the barrier training stage.
+    const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    await cluster.kill9(victim);
+    const model = await training;
+    if (model instanceof Error) throw model;
+    expect(await auc(model, spark)).toBeGreaterThan(0.9);
+    const reruns = cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2 && Number(l.attempt) > 0);
+    expect(reruns.length).toBeGreaterThanOrEqual(3);
+  });
+});
