@@ -199,24 +199,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (!q.engines[name]) q.engines[name] = { error: error ? 'engine process failed' : 'no answer reported' };
       }
       wr.runs.push(run);
+      // Written after every engine, so a long run that is stopped keeps what it finished.
+      writeReport({ ...report, workloads: [...report.workloads, wr], failures: [...failures, ...checkAnswers(wr, engines)] }, base, 'partial');
     }
-    // The answers are compared before any timing is reported: each against the reference.
-    const ref = ENGINE_NAMES[REFERENCE];
-    if (!engines.includes(REFERENCE)) failures.push(`${wl.id}: no ${ref} reference answers (it was not run), nothing is checked`);
-    for (const q of wr.questions) {
-      const expected = q.engines[ref]?.checksum;
-      for (const [name, a] of Object.entries(q.engines)) {
-        if (a.error) { failures.push(`${wl.id} ${q.id} ${name}: ${a.error}`); continue; }
-        if (!expected) continue;
-        const diff = diffChecksums(expected, a.checksum!);
-        if (diff.length) {
-          a.mismatch = diff;
-          failures.push(`${wl.id} ${q.id} ${name} disagrees with ${ref}: ${diff.join('; ')}`);
-        }
-      }
-    }
+    failures.push(...checkAnswers(wr, engines));
     report.workloads.push(wr);
-    // Written after every workload, so a long run that is stopped keeps what it finished.
     writeReport(report, base, wl === workloads.at(-1) ? undefined : 'partial');
   }
   rmSync(work, { recursive: true, force: true });
@@ -226,8 +213,32 @@ export async function main(argv: readonly string[]): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
+/**
+ * Compares every engine's answers with the reference engine's, marking mismatches on the answers
+ * (afresh each call); returns the failures: errors, mismatches, or no reference at all.
+ */
+function checkAnswers(wr: WorkloadReport, engines: readonly EngineId[]): string[] {
+  const out: string[] = [];
+  const ref = ENGINE_NAMES[REFERENCE];
+  if (!engines.includes(REFERENCE)) out.push(`${wr.id}: no ${ref} reference answers (it was not run), nothing is checked`);
+  for (const q of wr.questions) {
+    const expected = q.engines[ref]?.checksum;
+    for (const [name, a] of Object.entries(q.engines)) {
+      delete a.mismatch;
+      if (a.error) { out.push(`${wr.id} ${q.id} ${name}: ${a.error}`); continue; }
+      if (!expected) continue;
+      const diff = diffChecksums(expected, a.checksum!);
+      if (diff.length) {
+        a.mismatch = diff;
+        out.push(`${wr.id} ${q.id} ${name} disagrees with ${ref}: ${diff.join('; ')}`);
+      }
+    }
+  }
+  return out;
+}
+
 function writeReport(report: Report, base: string, partial?: 'partial'): void {
-  const r = partial ? { ...report, failures: [...report.failures, 'partial report: the run has not finished the remaining workloads'] } : report;
+  const r = partial ? { ...report, failures: [...report.failures, 'partial report: the run had not finished when this was written'] } : report;
   writeFileSync(`${base}.json`, JSON.stringify(r, null, 2) + '\n');
   writeFileSync(`${base}.md`, renderMarkdown(r));
   writeFileSync(`${base}.svg`, renderSvg(r));

@@ -100,7 +100,7 @@ export function renderMarkdown(r: Report): string {
   return lines.join('\n');
 }
 
-const COLORS: Record<string, string> = { DuckDB: '#8c6d31', PySpark: '#e6550d', Dask: '#3182bd', pandas: '#31a354' };
+const COLORS: Record<string, string> = { 'Quiver cluster': '#9467bd', DuckDB: '#8c6d31', PySpark: '#e6550d', Dask: '#3182bd', pandas: '#31a354' };
 
 function esc(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
