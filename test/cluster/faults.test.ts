@@ -70,6 +70,21 @@ describe('a worker killed with SIGKILL', () => {
   });
 });
 
+describe('a worker stopped with SIGTERM mid-job', () => {
+  it('finishes its running task, exits 0, and the job still answers right', async () => {
+    const want = await expected();
+    cluster = await TestCluster.start({ workers: 3, workerEnv: { QUIVER_TEST_TASK_DELAY_MS: '300' } });
+    const df = await connect(cluster);
+    const running = quiverResult(aggregate(df));
+    const victim = await cluster.waitForWorker((l) => l.msg === 'task started');
+    victim.child.kill('SIGTERM');
+    expect(await victim.exited).toBe(0);
+    expect(victim.logs.some((l) => l.msg === 'worker stopped')).toBe(true);
+    expect(diffResults(await running, want)).toBeNull();
+    await cluster.scheduler.waitFor((l) => l.msg === 'worker lost' && l.reason === 'it shut down');
+  });
+});
+
 describe('a slow worker', () => {
   it('does not stall the job: its straggling tasks get speculative copies elsewhere', async () => {
     const want = await expected();

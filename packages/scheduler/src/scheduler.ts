@@ -515,7 +515,11 @@ export class Scheduler {
       w.pending.clear();
     };
     stream.on('error', broken);
-    stream.on('end', () => broken(new Error(`worker ${w.id} closed its task stream`)));
+    stream.on('end', () => {
+      // A worker ends its stream when it shuts down (SIGTERM): tasks it did not answer run elsewhere.
+      broken(new Error(`worker ${w.id} closed its task stream`));
+      this.workerLost(w, 'it shut down');
+    });
     w.stream = stream;
     return stream;
   }

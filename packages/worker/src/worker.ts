@@ -48,6 +48,8 @@ export class WorkerDaemon {
   private heartbeatMs = 1000;
   private running = 0;
   private stopping = false;
+  private draining = false;
+  private readonly taskStreams = new Set<grpc.ServerDuplexStream<Buffer, Uint8Array>>();
   address = '';
 
   constructor(private readonly options: WorkerOptions) {
@@ -76,7 +78,11 @@ export class WorkerDaemon {
       TaskStream: (call: grpc.ServerDuplexStream<Buffer, Uint8Array>) => {
         let open = 0;
         let ended = false;
+        this.taskStreams.add(call);
+        call.on('close', () => this.taskStreams.delete(call));
         call.on('data', (task: Buffer) => {
+          // Shutting down: tasks that arrive now are not run; the stream's end hands them back to the scheduler.
+          if (this.draining) return;
           open++;
           this.launch(task).then(
             (r) => { if (!call.cancelled) call.write(withLaunchId(r.bytes, r.launchId)); },
@@ -250,7 +256,13 @@ export class WorkerDaemon {
     this.stopping = true;
     clearTimeout(this.heartbeatTimer);
     this.log.info({ running: this.running }, 'worker stopping');
-    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    // Running tasks finish and their results go out; then the task streams end, which tells the scheduler
+    // this worker is gone (the streams never end on their own, so waiting for them would never return).
+    this.draining = true;
+    while (this.running > 0) await new Promise((r) => setTimeout(r, 20));
+    for (const call of this.taskStreams) call.end();
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    this.server.forceShutdown();
     await this.pool.destroy();
     this.scheduler.close();
     for (const p of this.peers.values()) p.close();
