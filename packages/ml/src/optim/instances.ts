@@ -1,13 +1,12 @@
 import { type DataFrame, col } from '@quiver/core';
 import { kernelModule } from '../base/kernel-module.js';
 import { ParamError } from '../param/params.js';
+import { toDoubles } from './doubles.js';
 
 /** The worker module of the linear models' partition functions. */
 export const LINEAR_KERNELS = kernelModule('./kernels.js', import.meta.url);
 
-export const toBytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-export const toDoubles = (b: Uint8Array): Float64Array =>
-  b.byteOffset % 8 === 0 ? new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8) : new Float64Array(b.slice().buffer);
+export { toBytes, toDoubles } from './doubles.js';
 
 /** Training rows in the kernels' layout [features, label as double, weight as double?]. */
 export function instances(df: DataFrame, featuresCol: string, labelCol: string, weightCol: string | undefined): DataFrame {

@@ -4,12 +4,10 @@
  * returns float64 sums the driver adds up (Spark's treeAggregate of loss and gradient).
  */
 import type { PartitionContext, PartitionData, Vec } from '@quiver/core';
+import { toBytes, toDoubles } from './doubles.js';
 
 type VectorT = { kind: 'vector'; size: number; sparse: boolean };
 
-const f64 = (b: Uint8Array): Float64Array =>
-  b.byteOffset % 8 === 0 ? new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8) : new Float64Array(b.slice().buffer);
-const bytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function doubles(v: Vec): Float64Array {
   if (v.values instanceof Float64Array) return v.values.subarray(0, v.length);
@@ -116,7 +114,7 @@ export function featureSummary(part: PartitionData): Uint8Array {
   out[12 + 2 * d] = sy;
   out[13 + 2 * d] = syy;
   if (classes) for (let i = 0; i < n; i++) if (rowWeight[i]! > 0) out[14 + 2 * d + r.label[i]!]! += rowWeight[i]!;
-  return bytes(out);
+  return toBytes(out);
 }
 
 // ------------------------------------------------------------------------------------------ logistic
@@ -126,7 +124,7 @@ export function featureSummary(part: PartitionData): Uint8Array {
  * coefficients, then K intercepts]; binomial has K = 1. Returns [Σ w loss, K x d gradient, K intercept gradient].
  */
 export function logisticLossGradient(part: PartitionData, args: Uint8Array): Uint8Array {
-  const a = f64(args);
+  const a = toDoubles(args);
   const K = a[0]!, d = a[1]!, multinomial = a[2] === 1;
   const coef = a.subarray(3, 3 + K * d);
   const icpt = a.subarray(3 + K * d, 3 + K * d + K);
@@ -138,7 +136,7 @@ export function logisticLossGradient(part: PartitionData, args: Uint8Array): Uin
   let loss = 0;
   if (!multinomial && r.dense) {
     out[0] = binomialDense(r.dense, n, d, label, weight, coef, icpt[0]!, grad, gi);
-    return bytes(out);
+    return toBytes(out);
   }
   if (!multinomial) {
     const b = icpt[0]!;
@@ -184,7 +182,7 @@ export function logisticLossGradient(part: PartitionData, args: Uint8Array): Uin
     }
   }
   out[0] = loss;
-  return bytes(out);
+  return toBytes(out);
 }
 
 /** The hot loop of binomial training on dense rows: one sweep for the margin, one for the gradient, locals only. */
@@ -262,7 +260,7 @@ export function gramian(part: PartitionData): Uint8Array {
   out[d * d + 2 * d] = W;
   out[d * d + 2 * d + 1] = sy;
   out[d * d + 2 * d + 2] = syy;
-  return bytes(out);
+  return toBytes(out);
 }
 
 /**
@@ -270,7 +268,7 @@ export function gramian(part: PartitionData): Uint8Array {
  * Returns [Σ w e^2 / 2, Σ w e x (d), Σ w e].
  */
 export function leastSquaresLossGradient(part: PartitionData, args: Uint8Array): Uint8Array {
-  const p = f64(args);
+  const p = toDoubles(args);
   const d = p[0]!;
   const a = p.subarray(1, 1 + d);
   const off = p[1 + d]!, ys = p[2 + d]!;
@@ -292,7 +290,7 @@ export function leastSquaresLossGradient(part: PartitionData, args: Uint8Array):
   }
   out[0] = loss;
   out[d + 1] = ge;
-  return bytes(out);
+  return toBytes(out);
 }
 
 // ------------------------------------------------------------------------------------------ prediction
@@ -303,7 +301,7 @@ export function leastSquaresLossGradient(part: PartitionData, args: Uint8Array):
  * count T, thresholds (T), K x d coefficients, K intercepts].
  */
 export function linearPredict(part: PartitionData, args: Uint8Array, _ctx: PartitionContext): Vec[] {
-  const a = f64(args);
+  const a = toDoubles(args);
   const kind = a[0]!, K = a[1]!, d = a[2]!, flags = a[3]!, fi = a[4]!, T = a[5]!;
   const thresholds = a.subarray(6, 6 + T);
   const coef = a.subarray(6 + T, 6 + T + K * d);
@@ -361,7 +359,7 @@ export function linearPredict(part: PartitionData, args: Uint8Array, _ctx: Parti
 
 /** Training scores for the summary: [n, then (probability of class 1, label, weight) per row], sorted by score descending. */
 export function binaryScores(part: PartitionData, args: Uint8Array): Uint8Array {
-  const a = f64(args);
+  const a = toDoubles(args);
   const d = a[0]!;
   const coef = a.subarray(1, 1 + d), b = a[1 + d]!;
   const r = rows(part);
@@ -379,5 +377,5 @@ export function binaryScores(part: PartitionData, args: Uint8Array): Uint8Array 
     const i = order[k]!;
     out[1 + 3 * k] = score[i]!; out[2 + 3 * k] = r.label[i]!; out[3 + 3 * k] = r.weight ? r.weight[i]! : 1;
   }
-  return bytes(out);
+  return toBytes(out);
 }
