@@ -1,8 +1,9 @@
 // Turns vitest's JSON report into the final "N passed, N failed[, N skipped]" line and the exit status.
-// Usage: test-summary.mjs REPORT_JSON VITEST_EXIT_STATUS EXTRA_FAILURES
-import { readFileSync } from 'node:fs';
+// Without a report (the run was stopped at its time limit) it counts the progress reporter's log instead.
+// Usage: test-summary.mjs REPORT_JSON VITEST_EXIT_STATUS EXTRA_FAILURES PROGRESS_TSV
+import { existsSync, readFileSync } from 'node:fs';
 
-const [reportPath, vitestStatus, extraFailures] = process.argv.slice(2);
+const [reportPath, vitestStatus, extraFailures, progressPath] = process.argv.slice(2);
 let passed = 0;
 let failed = Number(extraFailures);
 let skipped = 0;
@@ -21,8 +22,22 @@ try {
     }
   }
 } catch (err) {
-  console.error(`test: no usable vitest report (${err.message}); counting the run as failed`);
+  const stopped = vitestStatus === '124' || vitestStatus === '137';
+  console.error(stopped ? 'test: the run was stopped at its time limit (QUIVER_TEST_LIMIT_S); counting that as a failure'
+    : `test: no usable vitest report (${err.message}); counting the run as failed`);
   failed += 1;
+  if (progressPath && existsSync(progressPath)) {
+    const open = new Set();
+    for (const line of readFileSync(progressPath, 'utf8').split('\n')) {
+      const [kind, name] = line.split('\t');
+      if (kind === 'start') open.add(name);
+      else if (kind === 'end') open.delete(name);
+      else if (kind === 'passed') passed += 1;
+      else if (kind === 'failed') failed += 1;
+      else if (kind === 'skipped') skipped += 1;
+    }
+    for (const name of open) console.error(`test: ${name} never finished`);
+  }
 }
 // vitest also exits non-zero for unhandled errors and runner crashes that no test is blamed for.
 if (vitestStatus !== '0' && failed === 0) {

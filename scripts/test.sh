@@ -23,8 +23,12 @@ fi
 report_dir=$(mktemp -d)
 trap 'rm -rf "$report_dir"' EXIT
 export PATH=$ROOT/.tools/node_modules/.bin:$PATH
-"$NODE" "$ROOT/node_modules/vitest/vitest.mjs" run --reporter=default --reporter=json \
-  --outputFile="$report_dir/report.json" "$@"
+export QUIVER_TEST_PROGRESS=$report_dir/progress.tsv
+# A test that hangs (a native call that never returns) must not hold CI past its limit: the whole run is
+# stopped after QUIVER_TEST_LIMIT_S seconds and counted from the progress reporter's log.
+timeout --kill-after=20 "${QUIVER_TEST_LIMIT_S:-1500}" \
+  "$NODE" "$ROOT/node_modules/vitest/vitest.mjs" run --reporter=default --reporter=json \
+  --reporter="$ROOT/scripts/progress-reporter.mjs" --outputFile.json="$report_dir/report.json" "$@"
 vitest_status=$?
 
-"$NODE" "$ROOT/scripts/test-summary.mjs" "$report_dir/report.json" "$vitest_status" "$setup_failures"
+"$NODE" "$ROOT/scripts/test-summary.mjs" "$report_dir/report.json" "$vitest_status" "$setup_failures" "$QUIVER_TEST_PROGRESS"

@@ -58,7 +58,6 @@ struct Api {
   int (*XGBoosterSaveJsonConfig)(BoosterHandle, bst_ulong*, const char**);
   int (*XGCommunicatorInit)(const char*);
   int (*XGCommunicatorFinalize)();
-  int (*XGCommunicatorSignalError)();
   int (*XGCommunicatorGetRank)();
   int (*XGCommunicatorGetWorldSize)();
   int (*XGTrackerCreate)(const char*, TrackerHandle*);
@@ -401,7 +400,6 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     Sym(lib, "XGBoosterSaveJsonConfig", a.XGBoosterSaveJsonConfig, missing);
     Sym(lib, "XGCommunicatorInit", a.XGCommunicatorInit, missing);
     Sym(lib, "XGCommunicatorFinalize", a.XGCommunicatorFinalize, missing);
-    Sym(lib, "XGCommunicatorSignalError", a.XGCommunicatorSignalError, missing);
     Sym(lib, "XGCommunicatorGetRank", a.XGCommunicatorGetRank, missing);
     Sym(lib, "XGCommunicatorGetWorldSize", a.XGCommunicatorGetWorldSize, missing);
     Sym(lib, "XGTrackerCreate", a.XGTrackerCreate, missing);
@@ -861,7 +859,7 @@ Napi::Value BoosterInfo(const Napi::CallbackInfo& info) {
 // ---- collective ------------------------------------------------------------------------------
 
 struct CommJob : Job {
-  enum Op { Init, Finalize, SignalError };
+  enum Op { Init, Finalize };
   std::string config;
   Op op;
   bool init = false;
@@ -875,7 +873,6 @@ struct CommJob : Job {
         world = api.XGCommunicatorGetWorldSize();
         break;
       case Finalize: XGB_CHECK(api.XGCommunicatorFinalize(), "XGCommunicatorFinalize"); break;
-      case SignalError: XGB_CHECK(api.XGCommunicatorSignalError(), "XGCommunicatorSignalError"); break;
     }
     return "";
   }
@@ -906,17 +903,6 @@ Napi::Value CommunicatorFinalize(const Napi::CallbackInfo& info) {
   if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "communicatorFinalize needs a lane");
   auto* job = new CommJob(env);
   job->op = CommJob::Finalize;
-  return Schedule(env, job, info[0]);
-}
-
-// communicatorSignalError(lane): tells the other workers, through the tracker, that this one failed, so
-// their collective calls fail instead of waiting for it.
-Napi::Value CommunicatorSignalError(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLoaded(env);
-  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "communicatorSignalError needs a lane");
-  auto* job = new CommJob(env);
-  job->op = CommJob::SignalError;
   return Schedule(env, job, info[0]);
 }
 
@@ -983,7 +969,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("boosterInfo", Napi::Function::New(env, BoosterInfo));
   exports.Set("communicatorInit", Napi::Function::New(env, CommunicatorInit));
   exports.Set("communicatorFinalize", Napi::Function::New(env, CommunicatorFinalize));
-  exports.Set("communicatorSignalError", Napi::Function::New(env, CommunicatorSignalError));
   exports.Set("trackerCreate", Napi::Function::New(env, TrackerCreate));
   exports.Set("trackerRun", Napi::Function::New(env, TrackerRun));
   exports.Set("trackerWaitFor", Napi::Function::New(env, TrackerWaitFor));

@@ -44,6 +44,11 @@ export interface XGBoostParams {
   missing: number;
   /** XGBoost threads per worker; 0 = the cores shared evenly by the workers. */
   nthread: number;
+  /**
+   * Seconds a training worker of a multi-worker fit waits for the others, both to form the group and in each
+   * collective operation; 0 = forever. Bounds the wait when a partner dies without signalling.
+   */
+  timeout: number;
 }
 
 export interface XGBoostClassifierParams extends XGBoostParams {
@@ -79,6 +84,7 @@ function declareXGBoostParams(p: object, objective: string): void {
   d('seed', 'random seed', 0, checks.int(0));
   d('missing', 'feature value read as missing', NaN, (v: number) => (typeof v === 'number' ? null : 'must be a number'));
   d('nthread', 'XGBoost threads per worker (0: cores / workers)', 0, checks.int(0));
+  d('timeout', 'seconds a worker waits for its partners to form the group and in each collective call (0: forever)', 1800, checks.int(0));
 }
 
 function declareClassifierParams(p: object): void {
@@ -151,7 +157,7 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
       ...(evalMetric ? { eval_metric: evalMetric } : {}),
       ...extra,
     };
-    const broker = numWorkers > 1 ? await TrackerBroker.start(numWorkers) : null;
+    const broker = numWorkers > 1 ? await TrackerBroker.start(numWorkers, { timeoutSeconds: get('timeout') }) : null;
     let results: TrainResult[];
     let model: Uint8Array;
     try {

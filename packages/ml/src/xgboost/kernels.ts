@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import type { PartitionContext, PartitionData, Vec } from '@quiver/core';
 import { denseColumn, toDenseMatrix } from '../linalg/vectors.js';
 import {
-  Booster, communicatorFinalize, communicatorInit, communicatorSignalError, DMatrix, Lane, loadXGBoost, type ParamValue,
+  Booster, communicatorFinalize, communicatorInit, DMatrix, Lane, loadXGBoost, type ParamValue,
 } from './native.js';
 import { askTracker } from './tracker-broker.js';
 
@@ -118,7 +118,9 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
   const owned: { free(): void }[] = [];
   try {
     if (h.tracker) {
-      await communicatorInit(await askTracker(h.tracker, ctx.attempt), ctx.partition, lane);
+      await communicatorInit(await askTracker(h.tracker, ctx.attempt), ctx.partition, lane).catch((e: Error) => {
+        throw new Error(`XGBoost: the training task of partition ${ctx.partition} could not join the group of ${h.numWorkers} training tasks: ${e.message}`);
+      });
       joined = true;
     }
     const x = features(part, h.featuresCol);
@@ -164,12 +166,10 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
     const result: TrainResult = { rank: ctx.partition, bestIteration: dvalid ? best : booster.boostedRounds - 1, bestScore, evalLog };
     const model = ctx.partition === 0 ? await booster.save('ubj', lane) : new Uint8Array(0);
     return packArgs(result, model);
-  } catch (e) {
-    // Without this the other workers would wait in their next allreduce for one that never comes.
-    if (joined) await communicatorSignalError(lane).catch(() => undefined);
-    throw e;
   } finally {
     for (const o of owned.reverse()) o.free();
+    // Finalizing closes this worker's ring connections, so partners waiting in a collective call fail at once.
+    // XGBoost's error signal is not used: its receivers call std::exit, which would take a worker daemon down.
     if (joined) await communicatorFinalize(lane).catch(() => undefined);
     lane.close();
   }

@@ -33,7 +33,6 @@ interface Addon {
   boosterInfo(b: Opaque): { rounds: number; numFeatures: number; config: string };
   communicatorInit(config: string, lane: Opaque): Promise<{ rank: number; worldSize: number }>;
   communicatorFinalize(lane: Opaque): Promise<Logged>;
-  communicatorSignalError(lane: Opaque): Promise<Logged>;
   trackerCreate(config: string): Opaque;
   trackerRun(t: Opaque): string;
   trackerWaitFor(t: Opaque, timeoutSeconds: number, lane?: Opaque): Promise<Logged>;
@@ -325,7 +324,9 @@ export class Tracker {
       timeout: opts.timeoutSeconds ?? 0,
     }));
     try {
-      return new Tracker(handle, JSON.parse(x().trackerRun(handle)) as WorkerArgs);
+      const args = JSON.parse(x().trackerRun(handle)) as WorkerArgs;
+      // The tracker's timeout covers forming and ending the group; dmlc_timeout, each worker's collective calls.
+      return new Tracker(handle, opts.timeoutSeconds ? { ...args, dmlc_timeout: opts.timeoutSeconds } : args);
     } catch (e) {
       x().free(handle);
       throw e;
@@ -352,9 +353,4 @@ export function communicatorInit(args: WorkerArgs, taskId: number, lane: Lane): 
 
 export async function communicatorFinalize(lane: Lane): Promise<void> {
   await x().communicatorFinalize(lane.handle);
-}
-
-/** Makes the other workers' collective calls fail (through the tracker) after this one failed. */
-export async function communicatorSignalError(lane: Lane): Promise<void> {
-  await x().communicatorSignalError(lane.handle);
 }

@@ -1,7 +1,7 @@
 // The driver's tracker broker: every attempt of a barrier training stage gets its own tracker.
 import { describe, expect, it } from 'vitest';
 import {
-  Booster, communicatorFinalize, communicatorInit, communicatorSignalError, DMatrix, Lane, loadXGBoost,
+  Booster, communicatorFinalize, communicatorInit, DMatrix, Lane, loadXGBoost,
 } from './native.js';
 import { askTracker, TrackerBroker } from './tracker-broker.js';
 
@@ -9,16 +9,13 @@ const ROWS = 200, COLS = 4;
 const x = Float32Array.from({ length: ROWS * COLS }, (_, i) => ((i * 7919) % 101) / 101);
 const y = Float32Array.from({ length: ROWS }, (_, i) => (x[i * COLS]! + x[i * COLS + 1]! > 1 ? 1 : 0));
 
-/** One worker of a 2-worker group: joins `attempt`'s tracker and trains 3 rounds, or signals an error. */
+/** One worker of a 2-worker group: joins `attempt`'s tracker and trains 3 rounds, or fails and leaves the group. */
 async function worker(broker: string, attempt: number, task: number, fail: boolean): Promise<Uint8Array> {
   const lane = new Lane();
   try {
     await communicatorInit(await askTracker(broker, attempt), task, lane);
     try {
-      if (fail) {
-        await communicatorSignalError(lane);
-        throw new Error('task failed');
-      }
+      if (fail) throw new Error('task failed');
       const half = ROWS / 2;
       const dm = await DMatrix.fromDense(x.subarray(task * half * COLS, (task + 1) * half * COLS), half, COLS, { lane });
       dm.setLabel(y.subarray(task * half, (task + 1) * half));
@@ -36,7 +33,7 @@ async function worker(broker: string, attempt: number, task: number, fail: boole
 describe('TrackerBroker', () => {
   it('a failed attempt\'s partner errors instead of waiting, and the rerun joins a fresh tracker', async () => {
     loadXGBoost();
-    const broker = await TrackerBroker.start(2);
+    const broker = await TrackerBroker.start(2, { timeoutSeconds: 60 });
     try {
       const first = await Promise.allSettled([worker(broker.address, 0, 0, false), worker(broker.address, 0, 1, true)]);
       expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
@@ -46,6 +43,18 @@ describe('TrackerBroker', () => {
       expect((await askTracker(broker.address, 1)).dmlc_tracker_port).not.toBe(port0);
       await expect(askTracker(broker.address, 0)).rejects.toThrow('tracker broker: attempt 0 of the training stage is over (attempt 1 runs now)');
       await broker.wait();
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('a worker whose partner never joins fails after the timeout instead of waiting forever', async () => {
+    loadXGBoost();
+    const broker = await TrackerBroker.start(2, { timeoutSeconds: 2 });
+    try {
+      const started = Date.now();
+      await expect(worker(broker.address, 0, 0, false)).rejects.toThrow('Failed to bootstrap the communication group');
+      expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       await broker.close();
     }

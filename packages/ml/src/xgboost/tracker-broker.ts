@@ -11,15 +11,18 @@ export class TrackerBroker {
   private latest = -1;
   private readonly server: Server;
   private readonly nWorkers: number;
+  private readonly timeoutSeconds: number;
 
-  private constructor(server: Server, nWorkers: number) {
+  private constructor(server: Server, nWorkers: number, timeoutSeconds: number) {
     this.server = server;
     this.nWorkers = nWorkers;
+    this.timeoutSeconds = timeoutSeconds;
   }
 
-  static async start(nWorkers: number, host = '127.0.0.1'): Promise<TrackerBroker> {
+  /** timeoutSeconds bounds each tracker's bootstrap and shutdown and each worker's collective calls (0: none). */
+  static async start(nWorkers: number, opts: { host?: string; timeoutSeconds?: number } = {}): Promise<TrackerBroker> {
     const server = createServer();
-    const broker = new TrackerBroker(server, nWorkers);
+    const broker = new TrackerBroker(server, nWorkers, opts.timeoutSeconds ?? 0);
     server.on('connection', (socket) => {
       let line = '';
       socket.setEncoding('utf8');
@@ -36,7 +39,7 @@ export class TrackerBroker {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, host, () => resolve());
+      server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
     });
     return broker;
   }
@@ -56,7 +59,7 @@ export class TrackerBroker {
         old.free();
         this.trackers.delete(a);
       }
-      t = Tracker.start(this.nWorkers);
+      t = Tracker.start(this.nWorkers, { timeoutSeconds: this.timeoutSeconds });
       this.trackers.set(attempt, t);
       this.latest = attempt;
     }
