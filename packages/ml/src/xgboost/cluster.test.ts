@@ -14,6 +14,13 @@ const FIXTURE = JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../..
 const bytes = Buffer.from(FIXTURE.x_f32_base64, 'base64');
 const X = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 
+// xgboost.dask on a 3-worker LocalCluster, made by python/fixtures/xgb_dask_fixture.py.
+const DASK = JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../../..'), 'test/fixtures/xgb/dask_binary.json'), 'utf8')) as {
+  cols: number; workers: number; rounds: number; params: { max_depth: number; eta: number; max_bin: number; seed: number };
+  x_train_f32_base64: string; y_train: number[]; x_test_f32_base64: string; y_test: number[]; dask_test_auc: number;
+};
+const floats = (b64: string) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+
 let cluster: TestCluster;
 let spark: Session;
 beforeAll(async () => {
@@ -60,5 +67,27 @@ describe('XGBoost on a 3-worker cluster', () => {
     expect(await auc(model, spark)).toBeGreaterThan(0.9);
     const reruns = cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2 && Number(l.attempt) > 0);
     expect(reruns.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('XGBoost on a 3-worker cluster against xgboost.dask', () => {
+  it('3 barrier tasks on the cluster reach the test AUC of xgboost.dask on 3 workers, within 0.002', async () => {
+    const { cols, workers } = DASK;
+    const rowsOf = (x: Float32Array, y: number[], from: number, to: number) => Array.from({ length: to - from }, (_, k) => ({
+      features: Float64Array.from(x.subarray((from + k) * cols, (from + k + 1) * cols)), label: y[from + k]!,
+    }));
+    const xTrain = floats(DASK.x_train_f32_base64), xTest = floats(DASK.x_test_f32_base64);
+    // The training rows in the same 3 contiguous chunks as the dask array, one partition each.
+    const chunk = DASK.y_train.length / workers;
+    let train = spark.createDataFrame(rowsOf(xTrain, DASK.y_train, 0, chunk));
+    for (let w = 1; w < workers; w++) train = train.union(spark.createDataFrame(rowsOf(xTrain, DASK.y_train, w * chunk, (w + 1) * chunk)));
+    const { max_depth, eta, max_bin, seed } = DASK.params;
+    const model = await new XGBoostClassifier({
+      numRound: DASK.rounds, maxDepth: max_depth, eta, maxBin: max_bin, seed, nthread: 1, numWorkers: workers, timeout: 120,
+    }).fit(train);
+    const test = spark.createDataFrame(rowsOf(xTest, DASK.y_test, 0, DASK.y_test.length).map((r, id) => ({ id, ...r })));
+    const scored = await (await model.transform(test)).orderBy('id').collect();
+    const auc = areaUnderROC(countsFromRows(scored.map((r) => (r.probability as Float64Array)[1]!), DASK.y_test), 0);
+    expect(Math.abs(auc - DASK.dask_test_auc)).toBeLessThan(0.002);
   });
 });
