@@ -1,8 +1,8 @@
-// `pnpm bench ml-xgb [--rows 1e6] [--rounds 100] [--depth 6] [--reps 2] [--quick] [--no-dask]`
+// `pnpm bench ml-xgb [--rows 1e6] [--rounds 100] [--depth 6] [--reps 2] [--master cluster|local] [--quick] [--no-dask]`
 //
 // Gradient-boosted trees on HIGGS-like data (rows × 28 float features, binary label): Quiver's
-// XGBoostClassifier on local[2] with 2 partitions (two barrier tasks joined by the tracker, one XGBoost
-// thread each) against Python XGBoost in one process with nthread 2 and, when dask is in the venv
+// XGBoostClassifier on a cluster of 2 `bin/quiver worker` processes (1 core each; --master local: local[2])
+// with 2 partitions (two barrier tasks joined by the tracker, one XGBoost thread each) against Python XGBoost in one process with nthread 2 and, when dask is in the venv
 // (scripts/setup-peers.sh), xgboost.dask on a 2-worker LocalCluster, all in the same run on the same
 // file. Each engine runs --reps times and its fastest run is reported (the dev box is shared and noisy;
 // every run is in the JSON). Each engine's test-set AUC is reported beside its time: a fast wrong model would show.
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import * as arrow from 'apache-arrow';
 import { Session } from '@quiver/core';
 import { DMatrix, XGBoostClassifier } from '@quiver/ml';
+import { startCluster } from '../cluster/processes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -128,7 +129,7 @@ const fmt = (s: number | undefined) => (s === undefined ? '—' : `${s.toFixed(2
 export async function main(argv: string[]): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
-    options: { rows: { type: 'string', default: '1e6' }, rounds: { type: 'string', default: '100' }, depth: { type: 'string', default: '6' }, reps: { type: 'string', default: '2' }, quick: { type: 'boolean', default: false }, 'no-dask': { type: 'boolean', default: false } },
+    options: { rows: { type: 'string', default: '1e6' }, rounds: { type: 'string', default: '100' }, depth: { type: 'string', default: '6' }, reps: { type: 'string', default: '2' }, master: { type: 'string', default: 'cluster' }, quick: { type: 'boolean', default: false }, 'no-dask': { type: 'boolean', default: false } },
   });
   const rows = o.quick ? 100_000 : Number(o.rows);
   const rounds = o.quick ? 10 : Number(o.rounds);
@@ -137,9 +138,12 @@ export async function main(argv: string[]): Promise<number> {
   const prefix = ensureData(rows);
   console.error(`ml-xgb: ${rows} rows × ${FEATURES}, ${rounds} rounds, depth ${depth}, hist; data ${prefix}.*.f32`);
 
-  // Quiver: local[2], the training set cached in 2 partitions before the clock starts.
-  const spark = await Session.builder().master(`local[${WORKERS}]`).getOrCreate();
+  // Quiver: the training set cached in 2 partitions before the clock starts.
+  if (o.master !== 'cluster' && o.master !== 'local') throw new Error(`ml-xgb: --master must be cluster or local, not '${o.master}'`);
+  const cluster = o.master === 'cluster' ? await startCluster(WORKERS, 1) : null;
+  const quiverEngine = cluster ? `Quiver cluster, ${WORKERS} worker processes` : `Quiver local[${WORKERS}]`;
   let quiver: { runs: number[]; total_s: number; auc: number };
+  const spark = await Session.builder().master(cluster ? `quiver://${cluster.address}` : `local[${WORKERS}]`).getOrCreate();
   try {
     const train = readRows(`${prefix}.train.f32`);
     const df = spark.createDataFrame(arrowTable(train.x, train.y, train.n)).repartition(WORKERS).cache();
@@ -156,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     quiver = { runs, total_s: Math.min(...runs), auc: auc(p.values, test.y) };
   } finally {
     await spark.stop();
+    await cluster?.stop();
   }
 
   const py = JSON.parse(execFileSync(PYTHON, [join(HERE, 'python_ref.py'), prefix, String(rounds), String(depth), String(reps), ...(o['no-dask'] ? [] : ['--dask'])], {
@@ -176,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     '',
     '| engine | time | vs single process | test AUC |',
     '|---|---|---|---|',
-    `| Quiver local[${WORKERS}], ${WORKERS} barrier tasks × 1 thread | ${fmt(quiver.total_s)} | ${ratio.toFixed(2)}× | ${quiver.auc.toFixed(4)} |`,
+    `| ${quiverEngine}, ${WORKERS} barrier tasks × 1 thread | ${fmt(quiver.total_s)} | ${ratio.toFixed(2)}× | ${quiver.auc.toFixed(4)} |`,
     `| Python XGBoost, one process, nthread 2 | ${fmt(single)} (DMatrix ${fmt(singleRun.dmatrix_s)}) | 1.00× | ${py.single.auc.toFixed(4)} |`,
     py.dask && dask !== undefined
       ? `| xgboost.dask, LocalCluster 2 workers × 1 thread | ${fmt(dask)} | ${(dask / single).toFixed(2)}× | ${py.dask.auc.toFixed(4)} |`
@@ -191,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
   const base = join(RESULTS_DIR, `ml-xgb-${rows}-${stamp}`);
   writeFileSync(`${base}.md`, md);
-  writeFileSync(`${base}.json`, JSON.stringify({ rows, features: FEATURES, rounds, depth, reps, quiver, python: py, machine: { cores: os.cpus().length, node: process.version, loadavg: os.loadavg() } }, null, 2) + '\n');
+  writeFileSync(`${base}.json`, JSON.stringify({ rows, features: FEATURES, rounds, depth, reps, master: o.master, quiver, python: py, machine: { cores: os.cpus().length, node: process.version, loadavg: os.loadavg() } }, null, 2) + '\n');
   console.error(`ml-xgb: wrote ${base}.{md,json}`);
   // AUC far below the single process means the distributed model is wrong, whatever its speed.
   return Math.abs(quiver.auc - py.single.auc) < 0.01 ? 0 : 1;
