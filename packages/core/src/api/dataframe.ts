@@ -9,7 +9,6 @@ import { crossJoin, indexInRange, joinOn, joinUsing, parseJoinType } from '../lo
 import { project, replaceExprs } from '../logical/verbs/project.js';
 import { union, unionByName } from '../logical/verbs/union.js';
 import { type Batch } from '../types/batch.js';
-import { batchesToTable } from '../types/arrow.js';
 import type { Schema } from '../types/schema.js';
 import { getValue } from '../types/vec.js';
 import { Column, type ColumnLike, col, lit, toColumnExpr } from './column.js';
@@ -271,7 +270,7 @@ export class DataFrame {
   }
 
   async toArrow(): Promise<arrow.Table> {
-    return batchesToTable(this.plan.schema, await this.collectBatches());
+    return this.session.executeToArrow(this.plan);
   }
 
   async show(n = 20, truncate: boolean | number = true): Promise<void> {

@@ -9,7 +9,7 @@ import { optimize } from '../optimizer/optimize.js';
 import { planPhysical } from '../physical/planner.js';
 import { cutStages } from '../physical/stages.js';
 import { type Batch, makeBatch, sliceBatch } from '../types/batch.js';
-import { arrowTableToBatches, decodeIpc, encodeIpc } from '../types/arrow.js';
+import { arrowTableToBatches, batchesToTable, decodeIpc, encodeIpc } from '../types/arrow.js';
 import type { DataType } from '../types/data-type.js';
 import { Schema, field } from '../types/schema.js';
 import { parseSchemaString } from '../types/schema-string.js';
@@ -79,6 +79,20 @@ function parseMaster(url: string): number | { address: string } {
 }
 
 /** The entry point, as Spark's SparkSession: reads data, makes DataFrames, runs their jobs. */
+/** Equal Arrow types, except that dictionaries may differ in id: each worker numbers its own. */
+function sameArrowType(a: arrow.DataType, b: arrow.DataType): boolean {
+  return arrow.DataType.isDictionary(a) && arrow.DataType.isDictionary(b)
+    ? arrow.util.compareTypes(a.dictionary, b.dictionary) && arrow.util.compareTypes(a.indices, b.indices)
+    : arrow.util.compareTypes(a, b);
+}
+
+/** The batch's columns relabelled with the schema's types (its dictionary ids), so one table can hold them all. */
+function withTypesOf(schema: arrow.Schema, batch: arrow.RecordBatch): arrow.RecordBatch {
+  if (batch.schema === schema) return batch;
+  const children = batch.data.children.map((d, c) => d.clone(schema.fields[c]!.type));
+  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+}
+
 export class Session {
   static active: Session | undefined;
   stopped = false;
@@ -151,6 +165,25 @@ export class Session {
     const result = partitions.map((ids) => ids.flatMap((id) => decodeIpc(this.store.get(id)).batches));
     this.store.dropPrefix(`${jobId}/`);
     return result;
+  }
+
+  /**
+   * Runs the plan and returns its result as one Arrow table, read from the result blocks' IPC as it is: no
+   * round trip through Quiver vectors, which for a string column of mostly distinct values means building and
+   * hashing a JS string per row twice. Falls back to that round trip when the blocks disagree on a column's
+   * Arrow type (one block dictionary-encoded a string column, another did not).
+   */
+  async executeToArrow(plan: LogicalPlan): Promise<arrow.Table> {
+    const { jobId, partitions } = await this.runToBlocks(plan);
+    try {
+      const tables = partitions.flat().map((id) => arrow.tableFromIPC(this.store.get(id))).filter((t) => t.numRows > 0);
+      const first = tables[0];
+      const sameTypes = first !== undefined && tables.every((t) => t.schema.fields.every((f, c) => sameArrowType(f.type, first.schema.fields[c]!.type)));
+      if (sameTypes) return new arrow.Table(first.schema, tables.flatMap((t) => t.batches.map((b) => withTypesOf(first.schema, b))));
+      return batchesToTable(plan.schema, tables.flatMap(arrowTableToBatches));
+    } finally {
+      this.store.dropPrefix(`${jobId}/`);
+    }
   }
 
   /** Runs the plan's job; its last stage's blocks stay in the store, one list per partition. */

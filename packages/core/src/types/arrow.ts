@@ -6,7 +6,7 @@ import {
   VectorType, type DataType,
 } from './data-type.js';
 import { Schema, type Field, field } from './schema.js';
-import { type Vec, normalizeValidity } from './vec.js';
+import { type Vec, concatVecs, normalizeValidity } from './vec.js';
 
 /**
  * Conversion between Quiver batches and apache-arrow. Fixed-width columns are shared, not copied,
@@ -490,9 +490,47 @@ export function arrowTableToBatches(t: arrow.Table): Batch[] {
  * growing delta dictionaries, and mapping them batch by batch costs O(batches x distinct values)).
  */
 export function encodeIpc(schema: Schema, batches: readonly Batch[]): Uint8Array {
-  const whole = concatBatches(schema, batches);
+  const whole = concatForIpc(schema, batches);
   const parts = whole.numRows > 0 ? [makeBatch(schema, distinctColumns(whole.columns), whole.numRows)] : [];
   return arrow.tableToIPC(batchesToTable(schema, parts), 'stream');
+}
+
+/**
+ * concatBatches, except that a string column written plain (more distinct values than half its rows) keeps
+ * its parts' dictionaries side by side, duplicates and all: merging them would hash every string of a mostly
+ * distinct column only for plainUtf8Data to spell each row out again.
+ */
+function concatForIpc(schema: Schema, batches: readonly Batch[]): Batch {
+  const parts = batches.filter((b) => b.numRows > 0);
+  if (parts.length <= 1) return concatBatches(schema, parts);
+  const rows = parts.reduce((n, b) => n + b.numRows, 0);
+  return makeBatch(schema, schema.fields.map((f, c) => {
+    const vecs = parts.map((b) => b.columns[c]!);
+    if (f.type.kind !== 'utf8') return concatVecs(f.type, vecs);
+    const dicts = new Set(vecs.map((v) => v.dict).filter((d) => d !== undefined));
+    let entries = 0;
+    for (const d of dicts) entries += d.length;
+    return entries * 2 <= rows ? concatVecs(f.type, vecs) : appendDictionaries(f.type, vecs, rows);
+  }), rows);
+}
+
+function appendDictionaries(type: DataType, vecs: readonly Vec[], n: number): Vec {
+  const codes = new Int32Array(n);
+  const validity = new Uint8Array(n);
+  const dict: string[] = [];
+  const base = new Map<readonly string[], number>();
+  let o = 0;
+  for (const v of vecs) {
+    if (v.type.kind !== 'null') {
+      let b = base.get(v.dict!);
+      if (b === undefined) { b = dict.length; base.set(v.dict!, b); for (const s of v.dict!) dict.push(s); }
+      const src = v.values as Int32Array;
+      for (let i = 0; i < v.length; i++) codes[o + i] = src[i]! + b;
+      if (v.validity === null) validity.fill(1, o, o + v.length); else validity.set(v.validity.subarray(0, v.length), o);
+    }
+    o += v.length;
+  }
+  return { type, length: n, values: codes, validity: normalizeValidity(validity), dict };
 }
 
 /** The IPC writer lays out buffers wrongly when one vector appears twice in a batch (select('a', 'a')): give repeats their own arrays. */
