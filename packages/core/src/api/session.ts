@@ -78,7 +78,6 @@ function parseMaster(url: string): number | { address: string } {
   throw new AnalysisError(`Invalid master '${url}': use local, local[N], local[*] or quiver://host:port`);
 }
 
-/** The entry point, as Spark's SparkSession: reads data, makes DataFrames, runs their jobs. */
 /** Equal Arrow types, except that dictionaries may differ in id: each worker numbers its own. */
 function sameArrowType(a: arrow.DataType, b: arrow.DataType): boolean {
   return arrow.DataType.isDictionary(a) && arrow.DataType.isDictionary(b)
@@ -93,6 +92,7 @@ function withTypesOf(schema: arrow.Schema, batch: arrow.RecordBatch): arrow.Reco
   return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
 }
 
+/** The entry point, as Spark's SparkSession: reads data, makes DataFrames, runs their jobs. */
 export class Session {
   static active: Session | undefined;
   stopped = false;
