@@ -2,10 +2,11 @@
 //
 // Gradient-boosted trees on HIGGS-like data (rows × 28 float features, binary label): Quiver's
 // XGBoostClassifier on a cluster of 2 `bin/quiver worker` processes (1 core each; --master local: local[2])
-// with 2 partitions (two barrier tasks joined by the tracker, one XGBoost thread each) against Python XGBoost in one process with nthread 2 and, when dask is in the venv
-// (scripts/setup-peers.sh), xgboost.dask on a 2-worker LocalCluster, all in the same run on the same
-// file. Each engine runs --reps times and its fastest run is reported (the dev box is shared and noisy;
-// every run is in the JSON). Each engine's test-set AUC is reported beside its time: a fast wrong model would show.
+// with 2 partitions (two barrier tasks joined by the tracker, one XGBoost thread each) against Python
+// XGBoost in one process with nthread 2 and, when dask is in the venv (scripts/setup-peers.sh),
+// xgboost.dask on a 2-worker LocalCluster, all in the same run on the same file. Each engine runs --reps
+// times and its fastest run is reported (the dev box is shared and noisy; every run is in the JSON). Each
+// engine's test-set AUC is reported beside its time: a fast wrong model would show.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

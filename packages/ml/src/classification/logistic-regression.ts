@@ -1,7 +1,8 @@
 import { type DataFrame, F, Float64Type, Schema, VectorType, col, field, lit } from '@quiver/core';
 import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewColumn } from '../base/stage.js';
 import { minimize } from '../optim/lbfgs.js';
-import { LINEAR_KERNELS, type Summary, instances, sampleStd, summarize, sumParts, toBytes, toDoubles, trainingRows } from '../optim/instances.js';
+import { toBytes, toDoubles } from '../optim/doubles.js';
+import { LINEAR_KERNELS, type Summary, instances, sampleStd, summarize, sumParts, trainingRows } from '../optim/instances.js';
 import { ParamError, checks } from '../param/params.js';
 import { applyParams, readData, readMetadata, registerLoader, toNumber } from '../persistence/persistence.js';
 

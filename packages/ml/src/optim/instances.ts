@@ -6,8 +6,6 @@ import { toDoubles } from './doubles.js';
 /** The worker module of the linear models' partition functions. */
 export const LINEAR_KERNELS = kernelModule('./kernels.js', import.meta.url);
 
-export { toBytes, toDoubles } from './doubles.js';
-
 /** Training rows in the kernels' layout [features, label as double, weight as double?]. */
 export function instances(df: DataFrame, featuresCol: string, labelCol: string, weightCol: string | undefined): DataFrame {
   const asDouble = (name: string, alias: string) => (df.schema.field(name).type.kind === 'float64' ? col(name).alias(alias) : col(name).cast('double').alias(alias));

@@ -8,7 +8,6 @@ import { toBytes, toDoubles } from './doubles.js';
 
 type VectorT = { kind: 'vector'; size: number; sparse: boolean };
 
-
 function doubles(v: Vec): Float64Array {
   if (v.values instanceof Float64Array) return v.values.subarray(0, v.length);
   const out = new Float64Array(v.length);

@@ -2,7 +2,8 @@ import { type DataFrame, F, Float64Type, Schema, col, field, lit } from '@quiver
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
 import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewColumn } from '../base/stage.js';
 import { minimize } from '../optim/lbfgs.js';
-import { LINEAR_KERNELS, instances, sampleStd, summarize, sumParts, toBytes, trainingRows } from '../optim/instances.js';
+import { toBytes } from '../optim/doubles.js';
+import { LINEAR_KERNELS, instances, sampleStd, summarize, sumParts, trainingRows } from '../optim/instances.js';
 import { checks } from '../param/params.js';
 import { applyParams, readData, readMetadata, registerLoader, toNumber } from '../persistence/persistence.js';
 

@@ -11,15 +11,14 @@ import { XGBoostClassifier } from './estimator.js';
 const FIXTURE = JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../../..'), 'test/fixtures/xgb/binary.json'), 'utf8')) as {
   rows: number; cols: number; x_f32_base64: string; y: number[];
 };
-const bytes = Buffer.from(FIXTURE.x_f32_base64, 'base64');
-const X = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+const floats = (b64: string) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+const X = floats(FIXTURE.x_f32_base64);
 
 // xgboost.dask on a 3-worker LocalCluster, made by python/fixtures/xgb_dask_fixture.py.
 const DASK = JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../../..'), 'test/fixtures/xgb/dask_binary.json'), 'utf8')) as {
   cols: number; workers: number; rounds: number; params: { max_depth: number; eta: number; max_bin: number; seed: number };
   x_train_f32_base64: string; y_train: number[]; x_test_f32_base64: string; y_test: number[]; dask_test_auc: number;
 };
-const floats = (b64: string) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
 let cluster: TestCluster;
 let spark: Session;
