@@ -86,8 +86,8 @@ interface Waiter {
   readonly excluded: ReadonlySet<string>;
   readonly resolve: (w: WorkerState) => void;
   readonly reject: (e: Error) => void;
-  /** A barrier stage's request for this many slots at once. */
-  readonly gang?: number;
+  /** A barrier stage's request for one slot per task at once: each task's preferred workers (those holding its input). */
+  readonly gang?: readonly (readonly string[])[];
   readonly resolveGang?: (ws: WorkerState[]) => void;
 }
 
@@ -106,6 +106,8 @@ export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   /** Tasks waiting for a slot, per job; the map's order is the jobs' turn order. */
   private readonly queues = new Map<string, Waiter[]>();
+  /** Drivers with open jobs, by the address of their block server (see checkDrivers). */
+  private readonly drivers = new Map<string, { client: grpc.Client; failures: number }>();
   private launches = 0;
   private readonly finished: string[] = [];
   private readonly log: Logger;
@@ -134,7 +136,7 @@ export class Scheduler {
     const port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`${host}:${this.options.port ?? 7077}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     this.address = `${host}:${port}`;
-    this.monitor = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.floor(this.heartbeatTimeoutMs / 4)));
+    this.monitor = setInterval(() => { this.checkHeartbeats(); this.checkDrivers(); }, Math.max(50, Math.floor(this.heartbeatTimeoutMs / 4)));
     this.log.info({ address: this.address, heartbeatTimeoutMs: this.heartbeatTimeoutMs }, 'scheduler started');
     return this.address;
   }
@@ -143,6 +145,7 @@ export class Scheduler {
     clearInterval(this.monitor);
     for (const job of this.jobs.values()) if (job.state === JobState.RUNNING) this.failJob(job, JobState.CANCELLED, 'the scheduler is shutting down');
     for (const w of this.workers.values()) { w.stream?.cancel(); w.client.close(); }
+    for (const d of this.drivers.values()) d.client.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.server.forceShutdown();
     this.log.info('scheduler stopped');
@@ -190,6 +193,29 @@ export class Scheduler {
     return { workers: alive.map((w) => ({ workerId: w.id, address: w.address, cores: w.cores })), totalCores: alive.reduce((s, w) => s + w.cores, 0) };
   }
 
+  /**
+   * A driver keeps jobs open between its stages, and keeps a cache's job open until it unpersists it. One that
+   * dies between calls breaks no RunStage call, so the scheduler watches the block server of every driver with
+   * an open job: unreachable at two checks in a row, the driver is gone.
+   */
+  private checkDrivers(): void {
+    const open = new Set([...this.jobs.values()].filter((j) => j.state === JobState.RUNNING).map((j) => j.driverAddress));
+    for (const [address, watch] of this.drivers) if (!open.has(address)) { watch.client.close(); this.drivers.delete(address); }
+    for (const address of open) {
+      let watch = this.drivers.get(address);
+      if (!watch) this.drivers.set(address, watch = { client: makeClient('BlockService', address), failures: 0 });
+      const state = watch.client.getChannel().getConnectivityState(true);
+      watch.failures = state === grpc.connectivityState.TRANSIENT_FAILURE || state === grpc.connectivityState.SHUTDOWN ? watch.failures + 1 : 0;
+      if (watch.failures >= 2) this.driverGone(address);
+    }
+  }
+
+  private driverGone(address: string): void {
+    for (const job of this.jobs.values()) if (job.driverAddress === address && job.state === JobState.RUNNING) this.failJob(job, JobState.CANCELLED, 'the driver disconnected');
+    this.drivers.get(address)?.client.close();
+    this.drivers.delete(address);
+  }
+
   private checkHeartbeats(): void {
     const now = Date.now();
     for (const w of this.workers.values()) {
@@ -225,8 +251,9 @@ export class Scheduler {
       cb({ code: err.code ?? grpc.status.INTERNAL, details: err.message });
       return;
     }
-    // The driver went away (crashed, or the connection broke): nobody will read this job's results.
-    const onCancel = () => this.cancelJob(job.id, 'the driver disconnected');
+    // The driver went away (crashed, or the connection broke): nobody will read this job's results, nor use
+    // the jobs it kept open.
+    const onCancel = () => this.driverGone(job.driverAddress);
     call.on('cancelled', onCancel);
     const st = job.stages.get(r.stageId)!;
     this.runStage(job, st).then(
@@ -287,7 +314,8 @@ export class Scheduler {
       this.checkRunning(job);
       await this.ensureInputs(job, st);
       const slots = await new Promise<WorkerState[]>((resolve, reject) => {
-        this.enqueue({ job, preferred: [], excluded: new Set(), gang: st.numTasks, resolve: () => {}, resolveGang: resolve, reject });
+        const preferred = Array.from({ length: st.numTasks }, (_, p) => this.preferredWorkers(job, st, p));
+        this.enqueue({ job, preferred: [], excluded: new Set(), gang: preferred, resolve: () => {}, resolveGang: resolve, reject });
       });
       st.running += slots.length;
       const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, round)).finally(() => { st.running--; this.release(w); })));
@@ -338,9 +366,8 @@ export class Scheduler {
         dep.outputs.forEach((o, q) => { if (!o) { dep.recomputed++; needed.push(this.ensurePartition(job, dep, q)); } });
       }
       for (const id of st.scanIds) {
-        const prod = job.producers.get(id);
-        const dep = prod && job.stages.get(prod.stage);
-        if (dep && !dep.outputs[prod.partition]) { dep.recomputed++; needed.push(this.ensurePartition(job, dep, prod.partition)); }
+        const prod = this.producerOf(job, id);
+        if (prod && !prod.stage.outputs[prod.partition]) { prod.stage.recomputed++; needed.push(this.ensurePartition(prod.job, prod.stage, prod.partition)); }
       }
       if (needed.length === 0) return;
       await Promise.all(needed);
@@ -384,7 +411,7 @@ export class Scheduler {
         // A block's holder is gone: forget it, so ensureInputs recomputes what it held.
         const holder = [...this.workers.values()].find((w) => w.address === err.stack);
         if (holder) this.workerLost(holder, `a task could not fetch its blocks: ${err.message}`);
-        if (this.markLostLocation(job, err.stack) || holder) continue;
+        if (this.markLostLocation(err.stack) || holder) continue;
       }
       failures++;
       st.failedAttempts++;
@@ -443,9 +470,9 @@ export class Scheduler {
   }
 
   /** Outputs recorded at an address nobody serves any more (a worker lost before its registration was replaced). */
-  private markLostLocation(job: Job, address: string): boolean {
+  private markLostLocation(address: string): boolean {
     let lost = false;
-    for (const st of job.stages.values()) {
+    for (const st of [...this.jobs.values()].filter((j) => j.state === JobState.RUNNING).flatMap((j) => [...j.stages.values()])) {
       st.outputs.forEach((o, p) => {
         if (o && (o.outputs as Obj[]).some((b) => b.location === address)) { st.outputs[p] = null; st.outputWorker[p] = null; st.completed--; lost = true; }
       });
@@ -455,6 +482,24 @@ export class Scheduler {
 
   private checkRunning(job: Job): void {
     if (job.state !== JobState.RUNNING) throw new JobStopped(`Job '${job.id}' stopped: ${job.error}`);
+  }
+
+  /**
+   * Which stage and partition wrote a block a stage scans: one of the job's own, or the last stage of another
+   * running job of the same driver, such as a cache the driver keeps on the workers (see ClusterExecutor's
+   * retained jobs). Null for the driver's own blocks. `ref` is the written block, while its output exists.
+   */
+  private producerOf(job: Job, blockId: string): { job: Job; stage: StageState; partition: number; ref: Obj | undefined } | null {
+    let owner: Job | undefined = job;
+    let prod = job.producers.get(blockId);
+    if (!prod) {
+      owner = this.jobs.get(blockId.slice(0, blockId.indexOf('/')));
+      prod = owner && owner !== job && owner.state === JobState.RUNNING && owner.driverAddress === job.driverAddress ? owner.producers.get(blockId) : undefined;
+    }
+    const stage = prod && owner!.stages.get(prod.stage);
+    if (!prod || !stage) return null;
+    const ref = (stage.outputs[prod.partition]?.outputs as Obj[] | undefined)?.find((b) => b.blockId === blockId);
+    return { job: owner!, stage, partition: prod.partition, ref };
   }
 
   /** Workers holding the task's input blocks, most bytes first. */
@@ -469,9 +514,9 @@ export class Scheduler {
       });
     }
     for (const id of st.scanIds) {
-      const prod = job.producers.get(id);
-      const w = prod && job.stages.get(prod.stage)!.outputWorker[prod.partition];
-      if (w && prod.partition === p) bytes.set(w, (bytes.get(w) ?? 0) + 1);
+      const prod = this.producerOf(job, id);
+      const w = prod?.stage.outputWorker[prod.partition];
+      if (w && prod.partition === p) bytes.set(w, (bytes.get(w) ?? 0) + Number(prod.ref?.bytes ?? 1));
     }
     return [...bytes].sort((a, b) => b[1] - a[1]).map(([w]) => w);
   }
@@ -482,11 +527,7 @@ export class Scheduler {
    */
   private taskBytes(job: Job, st: StageState, p: number, attempt: number): Uint8Array {
     const inputs = st.dependsOn.map((d) => ({ stageId: d, blocks: job.stages.get(d)!.outputs.flatMap((o) => (o!.outputs as Obj[])) }));
-    const scanBlocks = st.scanIds.map((id) => {
-      const prod = job.producers.get(id);
-      const ref = prod && (job.stages.get(prod.stage)!.outputs[prod.partition]?.outputs as Obj[] | undefined)?.find((b) => b.blockId === id);
-      return ref ?? { blockId: id, location: job.driverAddress };
-    });
+    const scanBlocks = st.scanIds.map((id) => this.producerOf(job, id)?.ref ?? { blockId: id, location: job.driverAddress });
     const head = TaskDefinition.encode(TaskDefinition.fromObject({ jobId: job.id, stageId: st.id, partition: p, attempt, inputs, scanBlocks })).finish();
     return concat([head, field(5, st.stageBytes), st.fnBytes.length ? field(7, st.fnBytes) : new Uint8Array(0)]);
   }
@@ -554,21 +595,26 @@ export class Scheduler {
           continue rotation;
         }
         if (wt.gang) {
+          const tasks = wt.gang.length;
           const cores = alive.reduce((n, w) => n + w.cores, 0);
-          if (cores < wt.gang) {
+          if (cores < tasks) {
             queue.shift();
-            wt.reject(new Error(`A barrier stage needs all ${wt.gang} tasks to run at once, but the cluster has ${cores} task slots now`));
+            wt.reject(new Error(`A barrier stage needs all ${tasks} tasks to run at once, but the cluster has ${cores} task slots now`));
             continue rotation;
           }
-          if (alive.reduce((n, w) => n + w.cores - w.running, 0) < wt.gang) return;
-          const picked: WorkerState[] = [];
-          while (picked.length < wt.gang) {
-            const w = leastLoaded(alive.filter((x) => x.running < x.cores));
-            w.running++;
-            picked.push(w);
+          if (alive.reduce((n, w) => n + w.cores - w.running, 0) < tasks) return;
+          // Tasks whose input lives on a worker with a free slot go there first; the rest fill the least loaded.
+          const picked: (WorkerState | undefined)[] = new Array(tasks);
+          for (let pass = 0; pass < 2; pass++) {
+            wt.gang.forEach((preferred, p) => {
+              if (picked[p]) return;
+              const free = alive.filter((x) => x.running < x.cores);
+              const w = pass === 0 ? preferred.map((id) => free.find((x) => x.id === id)).find((x) => x) : leastLoaded(free);
+              if (w) { w.running++; picked[p] = w; }
+            });
           }
           this.served(jobId, queue);
-          wt.resolveGang!(picked);
+          wt.resolveGang!(picked as WorkerState[]);
           continue rotation;
         }
         const allowed = alive.some((w) => !wt.excluded.has(w.id)) ? alive.filter((w) => !wt.excluded.has(w.id)) : alive;

@@ -2,12 +2,12 @@ import * as arrow from 'apache-arrow';
 import { AnalysisError } from '../errors.js';
 import { BlockStore } from '../exec/block-store.js';
 import { ClusterExecutor } from '../exec/cluster-executor.js';
-import { type JobExecutor, LocalExecutor } from '../exec/local-executor.js';
+import { type JobExecutor, type JobResult, LocalExecutor } from '../exec/local-executor.js';
 import { type LogicalPlan, planChildren } from '../logical/plan.js';
 import { explainLogical, explainPhysical } from '../logical/explain.js';
 import { optimize } from '../optimizer/optimize.js';
 import { planPhysical } from '../physical/planner.js';
-import { cutStages } from '../physical/stages.js';
+import { type Stage, cutStages } from '../physical/stages.js';
 import { type Batch, makeBatch, sliceBatch } from '../types/batch.js';
 import { arrowTableToBatches, batchesToTable, decodeIpc, encodeIpc } from '../types/arrow.js';
 import type { DataType } from '../types/data-type.js';
@@ -24,20 +24,34 @@ import { planToProto } from '../physical/proto-codec.js';
 
 const DEFAULT_BROADCAST_THRESHOLD = 10 * 1024 * 1024;
 
-/** Keeps the blocks of cached DataFrames; a cached plan is computed by the first action that needs it. */
+/**
+ * Keeps the blocks of cached DataFrames; a cached plan is computed by the first action that needs it. Its blocks
+ * are in the session's store, or, on a cluster, on the workers that computed them (held by a kept job).
+ */
 export class CacheManager {
   private next = 1;
   readonly materialized = new Map<number, string[][]>();
+  private readonly keptJobs = new Map<number, string>();
 
-  constructor(private readonly store: BlockStore) {}
+  constructor(private readonly store: BlockStore, private readonly executor: JobExecutor) {}
 
   register(plan: LogicalPlan): LogicalPlan {
     if (plan.kind === 'cached') return plan;
     return { kind: 'cached', schema: plan.schema, cacheId: this.next++, child: plan, columns: plan.schema.fields.map((_, i) => i) };
   }
 
+  /** Records a cache's blocks: the job's result, kept by the executor or moved into the store (other blocks of the job are dropped). */
+  materialize(cacheId: number, job: JobResult): void {
+    if (job.kept) this.keptJobs.set(cacheId, job.jobId);
+    else this.store.dropPrefix(`${job.jobId}/`, new Set(job.partitions.flat()));
+    this.materialized.set(cacheId, job.partitions);
+  }
+
   drop(cacheId: number): void {
-    for (const id of this.materialized.get(cacheId)?.flat() ?? []) this.store.delete(id);
+    const job = this.keptJobs.get(cacheId);
+    if (job) this.executor.releaseJob(job).catch(() => {});
+    else for (const id of this.materialized.get(cacheId)?.flat() ?? []) this.store.delete(id);
+    this.keptJobs.delete(cacheId);
     this.materialized.delete(cacheId);
   }
 }
@@ -105,8 +119,8 @@ export class Session {
   constructor(readonly appName: string, readonly master: string, readonly slots: number, readonly conf: Map<string, string>,
     cluster?: { store: BlockStore; executor: JobExecutor }) {
     this.store = cluster?.store ?? new BlockStore();
-    this.cacheManager = new CacheManager(this.store);
     this.executor = cluster?.executor ?? new LocalExecutor(slots, this.store);
+    this.cacheManager = new CacheManager(this.store, this.executor);
   }
 
   static builder(): SessionBuilder {
@@ -187,11 +201,15 @@ export class Session {
   }
 
   /** Runs the plan's job; its last stage's blocks stay in the store, one list per partition. */
-  private async runToBlocks(plan: LogicalPlan): Promise<{ jobId: string; partitions: string[][] }> {
+  private async runToBlocks(plan: LogicalPlan): Promise<JobResult> {
+    return this.executor.runJob(await this.stagesOf(plan));
+  }
+
+  /** The plan's stages, once the caches it reads are computed. */
+  private async stagesOf(plan: LogicalPlan): Promise<Stage[]> {
     if (this.stopped) throw new AnalysisError('This session was stopped; create a new one with Session.builder().getOrCreate()');
     await this.materializeCaches(plan);
-    const stages = cutStages(planPhysical(optimize(plan), this.plannerContext()));
-    return this.executor.runJob(stages);
+    return cutStages(planPhysical(optimize(plan), this.plannerContext()));
   }
 
   /** DataFrame.runPartitions: the function's result bytes, one per partition of the plan, in partition order. */
@@ -209,28 +227,25 @@ export class Session {
 
   /** DataFrame.mapPartitionsWith: runs now, and the written blocks become a cached plan (unpersist(), or garbage collection of every plan using it, frees them). */
   async mapPartitions(plan: LogicalPlan, opts: MapPartitionsOptions): Promise<LogicalPlan> {
-    const { jobId, partitions } = await this.runFunctionJob(plan, opts, opts.outputSchema);
+    const job = await this.runFunctionJob(plan, opts, opts.outputSchema);
     const schema = mapColumnsSchema(plan.schema, opts.outputSchema);
     const cached = this.cacheManager.register({ kind: 'local', schema, batches: [] });
     if (cached.kind !== 'cached') throw new Error('unreachable: register() returns a cached plan');
-    this.store.dropPrefix(`${jobId}/`, new Set(partitions.flat()));
-    this.cacheManager.materialized.set(cached.cacheId, partitions);
+    this.cacheManager.materialize(cached.cacheId, job);
     this.mapOutputs.register(cached, cached.cacheId);
     return cached;
   }
 
   private async runFunctionJob(plan: LogicalPlan, opts: PartitionFunctionOptions, outputSchema: Schema | null) {
-    if (this.stopped) throw new AnalysisError('This session was stopped; create a new one with Session.builder().getOrCreate()');
     if (!opts || typeof opts.module !== 'string' || typeof opts.fn !== 'string') throw new AnalysisError('A partition function needs { module, fn } strings');
-    await this.materializeCaches(plan);
-    const stages = cutStages(planPhysical(optimize(plan), this.plannerContext()));
+    const stages = await this.stagesOf(plan);
     const last = stages[stages.length - 1]!;
     // The last stage's plan (block ids included) identifies its input rows: workers may memoize per key.
     const cacheKey = createHash('sha1').update(PlanNode.encode(PlanNode.fromObject(planToProto(last.plan))).finish()).digest('hex');
     return this.executor.runJob(stages, {
       module: opts.module, fn: opts.fn, args: opts.args ?? new Uint8Array(0), barrier: opts.barrier ?? false,
       mode: outputSchema ? 'map_columns' : 'result', outputSchema, cacheKey,
-    });
+    }, { keepResults: outputSchema !== null });
   }
 
   /** Computes each cached plan the first time an action needs it, and keeps its partitions as blocks. */
@@ -245,11 +260,13 @@ export class Session {
     };
     walk(plan);
     for (const c of pending) {
-      const { jobId, partitions } = await this.runToBlocks(c.child);
+      const stages = await this.stagesOf(c.child);
+      // With a partition per slot, the job's result blocks become the cache as they are: no decoding or copying
+      // on the driver, and on a cluster they stay on the workers that computed them.
+      const job = await this.executor.runJob(stages, undefined, { keepResults: stages[stages.length - 1]!.numTasks >= this.slots });
+      const { jobId, partitions } = job;
       if (partitions.length >= this.slots) {
-        // The job's result blocks become the cache as they are: no decoding or copying on the driver.
-        this.store.dropPrefix(`${jobId}/`, new Set(partitions.flat()));
-        this.cacheManager.materialized.set(c.cacheId, partitions);
+        this.cacheManager.materialize(c.cacheId, job);
         continue;
       }
       // A file with one big row group would otherwise be cached as one partition and read by one thread.

@@ -5,7 +5,7 @@ import { physicalChildren } from '../physical/plan.js';
 import { encodeTask } from '../physical/proto-codec.js';
 import type { Stage } from '../physical/stages.js';
 import type { BlockStore } from './block-store.js';
-import { type JobExecutor, type JobResult, rangeBounds } from './local-executor.js';
+import { type JobExecutor, type JobResult, type RunJobOptions, rangeBounds } from './local-executor.js';
 import type { TaskFunction } from './partition-function.js';
 
 /** One task's outcome as the scheduler reports it (proto TaskResult, decoded). */
@@ -43,11 +43,15 @@ const SAMPLING_STAGE_OFFSET = 1_000_000;
 /**
  * Runs jobs on a Quiver cluster: the same stages LocalExecutor runs, submitted one at a time to the scheduler,
  * which runs their tasks on workers; the last stage's blocks are then read into the driver's store, so the
- * session decodes results exactly as in local mode.
+ * session decodes results exactly as in local mode. A job whose result is kept (a cache, a model's output)
+ * stays open instead: its blocks stay on the workers that wrote them, later jobs' tasks read them there (the
+ * scheduler places them by locality and recomputes a lost worker's partitions from the job's lineage), and
+ * releaseJob closes it.
  */
 export class ClusterExecutor implements JobExecutor {
   private jobCounter = 0;
   private readonly driverId = randomUUID().slice(0, 8);
+  private readonly keptJobs = new Set<string>();
 
   private constructor(readonly slots: number, private readonly client: ClusterClient, private readonly store: BlockStore) {}
 
@@ -63,10 +67,12 @@ export class ClusterExecutor implements JobExecutor {
     return new ClusterExecutor(Math.max(1, await client.totalCores()), client, store);
   }
 
-  async runJob(stages: readonly Stage[], fn?: TaskFunction): Promise<JobResult> {
+  async runJob(stages: readonly Stage[], fn?: TaskFunction, options: RunJobOptions = {}): Promise<JobResult> {
     const jobId = `${this.driverId}-job${++this.jobCounter}`;
     const last = stages[stages.length - 1]!;
+    const keep = options.keepResults === true && fn?.mode !== 'result';
     let outputs: ClusterTaskResult[] = [];
+    let kept = false;
     try {
       for (const stage of stages) {
         const stageFn = stage === last ? fn : undefined;
@@ -89,13 +95,23 @@ export class ClusterExecutor implements JobExecutor {
         outputs = await this.submit(jobId, stage, stageFn);
       }
       if (fn?.mode === 'result') return { jobId, partitions: [], results: outputs.map((r) => r.functionResult) };
+      if (keep) {
+        kept = true;
+        this.keptJobs.add(jobId);
+        return { jobId, partitions: outputs.map((r) => r.outputs.map((o) => o.blockId)), kept };
+      }
       return { jobId, partitions: await this.fetchResults(outputs) };
     } catch (e) {
       await this.client.cancelJob(jobId).catch(() => {});
       throw e;
     } finally {
-      await this.client.closeJob(jobId).catch(() => {});
+      if (!kept) await this.client.closeJob(jobId).catch(() => {});
     }
+  }
+
+  async releaseJob(jobId: string): Promise<void> {
+    if (!this.keptJobs.delete(jobId)) return;
+    await this.client.closeJob(jobId);
   }
 
   /** Submits one stage and waits for it; a failed task fails the job with its original message and stack. */
@@ -137,6 +153,7 @@ export class ClusterExecutor implements JobExecutor {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.keptJobs].map((id) => this.releaseJob(id).catch(() => {})));
     await this.client.close();
   }
 }

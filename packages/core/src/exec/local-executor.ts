@@ -19,13 +19,25 @@ export interface JobResult {
   readonly partitions: string[][];
   /** A RESULT-mode partition function's bytes, one per partition. */
   readonly results?: Uint8Array[];
+  /** The blocks stayed where the tasks wrote them (a cluster's workers), not in the session's store: free them with releaseJob. */
+  readonly kept?: boolean;
+}
+
+export interface RunJobOptions {
+  /**
+   * The result becomes a cache: an executor whose tasks run elsewhere may leave the last stage's blocks where
+   * they were written, so later jobs read them there instead of through the driver.
+   */
+  readonly keepResults?: boolean;
 }
 
 /** What a Session runs its jobs on: LocalExecutor (local[N]) or ClusterExecutor (quiver://host:port). */
 export interface JobExecutor {
   /** Task slots: plans are cut into this many partitions. */
   readonly slots: number;
-  runJob(stages: readonly Stage[], fn?: TaskFunction): Promise<JobResult>;
+  runJob(stages: readonly Stage[], fn?: TaskFunction, options?: RunJobOptions): Promise<JobResult>;
+  /** Frees the blocks of a job whose result was kept (JobResult.kept). */
+  releaseJob(jobId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,6 +101,9 @@ export class LocalExecutor implements JobExecutor {
     // The last stage writes one block per task, in partition order.
     return { jobId, partitions: finalBlocks.map((b) => [b.blockId]) };
   }
+
+  /** Results always land in the session's store here, so no job is ever kept. */
+  async releaseJob(): Promise<void> {}
 
   private runStage(jobId: string, stage: Stage, inputs: TaskSpec['inputs'], fn?: TaskFunction): Promise<WorkerTaskResponse[]> {
     return Promise.all(Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs, ...(fn ? { fn } : {}) })));
