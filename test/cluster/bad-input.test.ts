@@ -1,6 +1,7 @@
 /**
  * Bad input to the cluster's services: a malformed gRPC message, an unknown job id, a worker id registered
- * twice, and a driver that dies mid-job (its job is cancelled and its blocks freed).
+ * twice, and a driver that dies mid-job, killed or stopped with Ctrl-C in `bin/quiver submit` (its job is
+ * cancelled and its blocks freed).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -93,5 +94,25 @@ describe('a driver that dies mid-job', () => {
     const status = await unary(c, 'GetJobStatus', { jobId: started.job });
     c.close();
     expect(status.state).toBe(3); // CANCELLED
+  });
+});
+
+describe('Ctrl-C in bin/quiver submit while a job runs', () => {
+  it('stops the script, cancels its job and frees its blocks on every worker', async () => {
+    const cli = join(import.meta.dirname, '..', '..', 'bin', 'quiver.mjs');
+    const script = join(import.meta.dirname, 'dying-driver.mjs');
+    // Its own process group, as a shell gives a foreground job: the terminal's Ctrl-C signals the whole group.
+    const submit = spawn(process.execPath, [cli, 'submit', script, '--master', cluster.master, '--', cluster.master], { stdio: 'ignore', detached: true });
+    const exited = new Promise<[number | null, string | null]>((resolve) => submit.on('exit', (code, signal) => resolve([code, signal])));
+    const before = new Set(cluster.scheduler.logs.filter((l) => l.msg === 'job started').map((l) => l.job));
+    const started = await cluster.scheduler.waitFor((l) => l.msg === 'job started' && !before.has(l.job));
+    await cluster.waitForWorker((l) => l.msg === 'task started' && l.jobId === started.job);
+    process.kill(-submit.pid!, 'SIGINT');
+    expect(await exited).toEqual([null, 'SIGINT']);
+    const stopped = await cluster.scheduler.waitFor((l) => l.msg === 'job stopped' && l.job === started.job);
+    expect(stopped).toMatchObject({ state: 'CANCELLED', error: 'the driver disconnected' });
+    for (const w of cluster.workers.filter((p) => p.child.exitCode === null)) {
+      await w.waitFor((l) => l.msg === 'blocks dropped' && l.prefix === `${started.job}/`);
+    }
   });
 });
