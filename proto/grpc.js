@@ -79,6 +79,9 @@ export const CHANNEL_OPTIONS = {
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
+  // HTTP/2's default 64 KiB receive window makes a block's sender stop for a WINDOW_UPDATE round trip every
+  // 64 KiB; a window of several chunks keeps loopback and LAN streams busy (the reader still bounds memory).
+  'grpc-node.flow_control_window': 16 << 20,
 };
 
 export function makeClient(name, address, options = {}) {
