@@ -186,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
     `| Python XGBoost, one process, nthread 2 | ${fmt(single)} (DMatrix ${fmt(singleRun.dmatrix_s)}) | 1.00× | ${py.single.auc.toFixed(4)} |`,
     py.dask && dask !== undefined
       ? `| xgboost.dask, LocalCluster 2 workers × 1 thread | ${fmt(dask)} | ${(dask / single).toFixed(2)}× | ${py.dask.auc.toFixed(4)} |`
-      : '| xgboost.dask | not run (dask not in .venv: scripts/setup-peers.sh) | | |',
+      : `| xgboost.dask | not run (${o['no-dask'] ? '--no-dask' : 'dask not in .venv: scripts/setup-peers.sh'}) | | |`,
     '',
     `Target: Quiver within ${TARGET_VS_SINGLE}× of the single process (${ratio <= TARGET_VS_SINGLE ? 'met' : 'missed'})` +
       (dask !== undefined ? `, faster than xgboost.dask (${quiver.total_s < dask ? 'met' : 'missed'}).` : '.'),
