@@ -20,7 +20,8 @@ let oracle: Oracle;
 const embedded = new Map<string, Result>();
 
 async function runAll(master: string): Promise<Map<string, Result>> {
-  const spark = await Session.builder().master(master).config('spark.sql.shuffle.partitions', 6).getOrCreate();
+  // No broadcast joins: every join shuffles both sides across the workers (broadcast joins are covered embedded).
+  const spark = await Session.builder().master(master).config('spark.sql.shuffle.partitions', 6).config('spark.sql.autoBroadcastJoinThreshold', -1).getOrCreate();
   try {
     const t = spark.createDataFrame(T_ROWS, ddl(T_SPECS));
     const u = spark.createDataFrame(U_ROWS, ddl(U_SPECS));

@@ -8,6 +8,7 @@ import { decodeIpc, encodeIpc } from '../types/arrow.js';
 import { type TaskInputs, execute } from './operators.js';
 import { PartitionData, type PartitionContext, type TaskFunction, loadPartitionFunction } from './partition-function.js';
 import type { Vec } from '../types/vec.js';
+import { passThroughHashSplit, splitArrowBlocks } from './arrow-split.js';
 
 export interface OutputBlock {
   readonly blockId: string;
@@ -46,6 +47,11 @@ export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<T
   };
   if (task.fn) return runPartitionFunction(task, task.fn, execute(task.plan, task.partition, io));
   const n = task.outputPartitions;
+  const passThrough = passThroughHashSplit(task.plan, task.output);
+  if (passThrough) {
+    const split = splitArrowBlocks(await fetch(passThrough.scan.partitions[task.partition] ?? []), task.plan.schema, passThrough.columns, passThrough.keys, n);
+    if (split) return { blocks: split.map(({ bytes, rows }, r) => ({ blockId: blockId(task.jobId, task.stageId, task.partition, r), reducePartition: r, rows, bytes })), keySample: null };
+  }
   const parts: Batch[][] = Array.from({ length: n }, () => []);
   let roundRobin = task.partition;
   for await (const b of execute(task.plan, task.partition, io)) {

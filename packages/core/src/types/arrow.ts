@@ -356,7 +356,8 @@ function toInt32Codes(values: ArrayLike<number | bigint>, n: number): Int32Array
   return out;
 }
 
-function dataToVec(d: arrow.Data, type: DataType): Vec {
+/** One Arrow column (a batch's child data) as a Quiver vector of `type`. */
+export function arrowColumnToVec(d: arrow.Data, type: DataType): Vec {
   const n = d.length;
   const validity = validityOf(d);
   const t = d.type;
@@ -434,7 +435,7 @@ function dataToVec(d: arrow.Data, type: DataType): Vec {
         const raw = d.valueOffsets as Int32Array | BigInt64Array;
         offsets = raw instanceof Int32Array ? raw.subarray(0, n + 1) : Int32Array.from(raw.subarray(0, n + 1), Number);
       }
-      return { type, length: n, values: new Uint8Array(0), validity, offsets, child: dataToVec(childData, type.element) };
+      return { type, length: n, values: new Uint8Array(0), validity, offsets, child: arrowColumnToVec(childData, type.element) };
     }
     case 'vector': {
       if (!type.sparse) {
@@ -471,7 +472,7 @@ function wideDecimalToDoubles(d: arrow.Data): Float64Array {
 }
 
 export function recordBatchToBatch(rb: arrow.RecordBatch, schema: Schema = arrowSchemaToSchema(rb.schema)): Batch {
-  const cols = rb.data.children.map((d, i) => dataToVec(d, schema.fields[i]!.type));
+  const cols = rb.data.children.map((d, i) => arrowColumnToVec(d, schema.fields[i]!.type));
   return makeBatch(schema, cols, rb.numRows);
 }
 
@@ -550,6 +551,6 @@ export function decodeIpc(bytes: Uint8Array, columns?: readonly number[]): { sch
   const schema = new Schema(columns.map((c) => full.fields[c]!));
   const batches = table.batches
     .filter((b) => b.numRows > 0)
-    .map((b) => makeBatch(schema, columns.map((c) => dataToVec(b.data.children[c]!, full.fields[c]!.type)), b.numRows));
+    .map((b) => makeBatch(schema, columns.map((c) => arrowColumnToVec(b.data.children[c]!, full.fields[c]!.type)), b.numRows));
   return { schema, batches };
 }
