@@ -25,6 +25,8 @@ export interface BenchCluster {
   pids: number[];
   /** CPU seconds (user + system, all threads) used so far by the scheduler and worker processes. */
   cpuSeconds(): number;
+  /** The same, per process, in the order of pids. */
+  cpuSecondsEach(): number[];
   stop(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function startCluster(workers: number, cores: number): Promise<Benc
       const w = await start(['worker', '--scheduler', address, '--cores', String(cores), '--memory', '4g'], (l) => l.msg === 'worker started');
       procs.push(w.child);
     }
-    return { address, stop, pids: procs.map((p) => p.pid!), cpuSeconds: () => procs.reduce((sum, p) => sum + processCpuSeconds(p.pid!), 0) };
+    return { address, stop, pids: procs.map((p) => p.pid!), cpuSeconds: () => procs.reduce((sum, p) => sum + processCpuSeconds(p.pid!), 0), cpuSecondsEach: () => procs.map((p) => processCpuSeconds(p.pid!)) };
   } catch (e) {
     await stop();
     throw e;
