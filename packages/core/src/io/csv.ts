@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { AnalysisError, InputError } from '../errors.js';
 import { formatDouble } from '../kernels/cast.js';
 import { formatDate, formatTimestamp } from '../kernels/datetime.js';
-import { dictionaryEncodeRanges } from '../types/arrow.js';
+import { dictionaryEncodeRanges } from '../types/utf8-bytes.js';
 import { type Batch, makeBatch, takeBatch } from '../types/batch.js';
 import { type DataType, NullType, Utf8Type } from '../types/data-type.js';
 import { Schema, field } from '../types/schema.js';

@@ -6,11 +6,13 @@ import {
   VectorType, type DataType,
 } from './data-type.js';
 import { Schema, type Field, field } from './schema.js';
+import { pendingUtf8, utf8At, utf8BytesVec } from './utf8-bytes.js';
 import { type Vec, concatVecs, normalizeValidity } from './vec.js';
 
 /**
  * Conversion between Quiver batches and apache-arrow. Fixed-width columns are shared, not copied,
- * wherever the layouts agree (int32, int64, float64, date); strings always come out dictionary-encoded.
+ * wherever the layouts agree (int32, int64, float64, date); plain strings are read as their UTF-8 bytes
+ * (encoded into codes on first use) and dictionary-encoded ones as codes.
  */
 
 const TWO_32 = 4294967296;
@@ -101,14 +103,33 @@ export function schemaToArrowSchema(schema: Schema, dictionaryColumns?: readonly
     new arrow.Field(f.name, typeToArrowType(f.type, dictionaryColumns?.[i] ?? false), f.nullable, vectorMetadata(f.type))));
 }
 
-/** A string column is worth dictionary-encoding when it has at most one distinct value per two rows. */
+/**
+ * A string column is worth dictionary-encoding when it has at most one distinct value per two rows. Columns
+ * still held as bytes are judged on a sample, so a mostly distinct one is written as bytes without being encoded.
+ */
 function dictionaryColumns(schema: Schema, batches: readonly Batch[]): boolean[] {
   return schema.fields.map((f, c) => {
     if (f.type.kind !== 'utf8') return false;
     let rows = 0, distinct = 0;
-    for (const b of batches) { rows += b.numRows; distinct += b.columns[c]!.dict?.length ?? 0; }
+    for (const b of batches) {
+      const v = b.columns[c]!;
+      rows += b.numRows;
+      distinct += pendingUtf8(v) ? estimateDistinct(v) : v.dict?.length ?? 0;
+    }
     return distinct * 2 <= rows;
   });
+}
+
+const DISTINCT_SAMPLE = 512;
+
+/** Distinct values of a bytes column, extrapolated from evenly spaced rows. */
+function estimateDistinct(v: Vec): number {
+  const bytes = pendingUtf8(v)!;
+  const step = Math.max(1, Math.floor(v.length / DISTINCT_SAMPLE));
+  const seen = new Set<string>();
+  let sampled = 0;
+  for (let i = 0; i < v.length; i += step, sampled++) seen.add(utf8At(bytes, i));
+  return sampled === 0 ? 0 : Math.ceil((seen.size / sampled) * v.length);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,8 +163,14 @@ function utf8Data(dict: readonly string[]): arrow.Data<arrow.Utf8> {
   return arrow.makeData({ type: new arrow.Utf8(), length: dict.length, nullCount: 0, valueOffsets: offsets, data: bytes });
 }
 
-/** Plain Utf8: each row's bytes copied from the once-encoded dictionary entry. */
+/** Plain Utf8: the vector's own bytes where it has them, else each row's bytes copied from the once-encoded dictionary entry. */
 function plainUtf8Data(v: Vec, type: arrow.Utf8): arrow.Data<arrow.Utf8> {
+  if (v.utf8) {
+    const { data, offsets } = v.utf8;
+    const n = v.length, base = offsets[0]!;
+    const valueOffsets = base === 0 ? offsets.subarray(0, n + 1) : Int32Array.from(offsets.subarray(0, n + 1), (o) => o - base);
+    return arrow.makeData({ type, length: n, ...nullsOf(v), valueOffsets, data: data.subarray(base, offsets[n]!) });
+  }
   const { bytes: dictBytes, offsets: dictOffsets } = encodeDictionary(v.dict ?? []);
   const codes = v.values as Int32Array;
   const validity = v.validity;
@@ -281,58 +308,6 @@ function utf8Ranges(d: arrow.Data): { bytes: Uint8Array; start: (i: number) => n
   return { bytes, start: (i) => offs[i]!, end: (i) => offs[i + 1]! };
 }
 
-/**
- * Dictionary-encodes strings given as UTF-8 byte ranges [starts[i], ends[i]) of `bytes`: rows are hashed
- * and compared as bytes, and only the first occurrence of each distinct value is decoded into a JS string.
- * Rows whose validity is 0 get code 0.
- */
-export function dictionaryEncodeRanges(
-  bytes: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, validity: Uint8Array | null,
-): { codes: Int32Array; dict: string[] } {
-  const codes = new Int32Array(n);
-  const dict: string[] = [];
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let cap = 16;
-  while (cap < n * 2) cap <<= 1;
-  const mask = cap - 1;
-  const slots = new Int32Array(cap).fill(-1);
-  const firstRow: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (validity !== null && validity[i] === 0) continue;
-    const s = starts[i]!, e = ends[i]!;
-    let h = 0x811c9dc5;
-    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
-    let slot = (h ^ (h >>> 15)) & mask;
-    for (;;) {
-      const c = slots[slot]!;
-      if (c < 0) {
-        const code = dict.length;
-        slots[slot] = code;
-        firstRow.push(i);
-        dict.push(buf.toString('utf8', s, e));
-        codes[i] = code;
-        break;
-      }
-      const r = firstRow[c]!;
-      const rs = starts[r]!, len = ends[r]! - rs;
-      if (len === e - s) {
-        let k = 0;
-        while (k < len && bytes[rs + k] === bytes[s + k]) k++;
-        if (k === len) { codes[i] = c; break; }
-      }
-      slot = (slot + 1) & mask;
-    }
-  }
-  return { codes, dict };
-}
-
-function dictionaryFromUtf8(d: arrow.Data, validity: Uint8Array | null): { codes: Int32Array; dict: string[] } {
-  const n = d.length;
-  const raw = d.valueOffsets as Int32Array | BigInt64Array;
-  const offs = raw instanceof Int32Array ? raw : Int32Array.from(raw.subarray(0, n + 1), Number);
-  return dictionaryEncodeRanges(d.values as Uint8Array, offs.subarray(0, n), offs.subarray(1, n + 1), n, validity);
-}
-
 /** Decoded dictionaries, shared by the batches of one IPC stream that reuse a dictionary. */
 const decodedDictionaries = new WeakMap<arrow.Vector, string[]>();
 
@@ -421,8 +396,9 @@ export function arrowColumnToVec(d: arrow.Data, type: DataType): Vec {
         const dict = decodeDictionaryValues(d.dictionary!);
         return { type, length: n, values: toInt32Codes(d.values as Int32Array, n), validity, dict };
       }
-      const { codes, dict } = dictionaryFromUtf8(d, validity);
-      return { type, length: n, values: codes, validity, dict };
+      const raw = d.valueOffsets as Int32Array | BigInt64Array;
+      const offsets = raw instanceof Int32Array ? raw.subarray(0, n + 1) : Int32Array.from(raw.subarray(0, n + 1), Number);
+      return utf8BytesVec(type, n, validity, d.values as Uint8Array, offsets);
     }
     case 'list': {
       const childData = d.children[0]!;
@@ -507,7 +483,7 @@ function concatForIpc(schema: Schema, batches: readonly Batch[]): Batch {
   const rows = parts.reduce((n, b) => n + b.numRows, 0);
   return makeBatch(schema, schema.fields.map((f, c) => {
     const vecs = parts.map((b) => b.columns[c]!);
-    if (f.type.kind !== 'utf8') return concatVecs(f.type, vecs);
+    if (f.type.kind !== 'utf8' || vecs.every((v) => pendingUtf8(v))) return concatVecs(f.type, vecs);
     const dicts = new Set(vecs.map((v) => v.dict).filter((d) => d !== undefined));
     let entries = 0;
     for (const d of dicts) entries += d.length;
@@ -539,6 +515,8 @@ function distinctColumns(columns: readonly Vec[]): Vec[] {
   const seen = new Set<Vec>();
   return columns.map((c) => {
     if (!seen.has(c)) { seen.add(c); return c; }
+    const bytes = pendingUtf8(c);
+    if (bytes) return utf8BytesVec(c.type, c.length, c.validity ? c.validity.slice() : null, bytes.data.slice(), bytes.offsets.slice());
     return { ...c, values: c.values.slice(), validity: c.validity ? c.validity.slice() : null, ...(c.offsets ? { offsets: c.offsets.slice() } : {}), ...(c.indices ? { indices: c.indices.slice() } : {}) };
   });
 }

@@ -1,5 +1,6 @@
 import { type DataType, Float64Type, Int32Type, Int64Type, BooleanType, Utf8Type, NullType, typeToString } from './data-type.js';
 import { SparseVector } from './vector.js';
+import { type Utf8Bytes, concatUtf8Bytes, pendingUtf8, sliceUtf8Bytes, takeUtf8Bytes, utf8At } from './utf8-bytes.js';
 
 export type Values = Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
@@ -11,7 +12,8 @@ export type Values = Float64Array | Int32Array | BigInt64Array | Uint8Array;
  * - int32, date (days since 1970-01-01): Int32Array
  * - int64, decimal (unscaled value): BigInt64Array
  * - float64, timestamp (microseconds since the epoch, exact within ±285 years): Float64Array
- * - utf8: Int32Array codes into `dict`, so grouping, joins and comparisons run on integers
+ * - utf8: Int32Array codes into `dict`, so grouping, joins and comparisons run on integers; a column read from
+ *   Arrow also keeps its UTF-8 bytes in `utf8` and computes codes and dict on first use (see utf8-bytes.ts)
  * - list: `offsets` (length + 1) into the flat `child` vector
  * - null: a zero-length Uint8Array; every slot is null
  * - vector (dense): Float64Array of length * size, row i at [i * size, (i + 1) * size); a null row holds zeros
@@ -29,6 +31,8 @@ export interface Vec {
   readonly child?: Vec;
   /** Sparse vectors: the index of each stored value. */
   readonly indices?: Int32Array;
+  /** Strings read from Arrow: their bytes (not enumerable; see utf8BytesVec). */
+  readonly utf8?: Utf8Bytes;
 }
 
 export function allocValues(type: DataType, n: number): Values {
@@ -83,7 +87,10 @@ export function getValue(v: Vec, i: number): unknown {
     case 'int32': case 'float64': return v.values[i] as number;
     case 'int64': return v.values[i] as bigint;
     case 'decimal': return Number(v.values[i] as bigint) / 10 ** v.type.scale;
-    case 'utf8': return v.dict![v.values[i] as number];
+    case 'utf8': {
+      const bytes = pendingUtf8(v);
+      return bytes ? utf8At(bytes, i) : v.dict![v.values[i] as number];
+    }
     case 'date': return new Date((v.values[i] as number) * EPOCH_DAY_MS);
     case 'timestamp': return new Date(Math.floor((v.values[i] as number) / 1000));
     case 'list': {
@@ -219,6 +226,8 @@ export function takeVec(v: Vec, indices: Int32Array): Vec {
   }
   if (v.type.kind === 'null') return { type: v.type, length: n, values: v.values, validity };
   if (v.type.kind === 'vector') return takeVector(v, indices, normalizeValidity(validity));
+  const bytes = pendingUtf8(v);
+  if (bytes) return takeUtf8Bytes(v, bytes, indices, normalizeValidity(validity));
   if (v.type.kind === 'list') {
     const offsets = new Int32Array(n + 1);
     let total = 0;
@@ -260,6 +269,8 @@ export function sliceVec(v: Vec, start: number, end: number): Vec {
     if (v.type.sparse) return { type: v.type, length: e - s, values: v.values, validity, offsets: v.offsets!.subarray(s, e + 1), indices: v.indices };
     return { type: v.type, length: e - s, values: v.values.subarray(s * v.type.size, e * v.type.size), validity };
   }
+  const bytes = pendingUtf8(v);
+  if (bytes) return sliceUtf8Bytes(v, bytes, s, e, v.validity === null ? null : normalizeValidity(v.validity.subarray(s, e)));
   if (v.type.kind === 'list') {
     const idx = new Int32Array(e - s);
     for (let i = 0; i < idx.length; i++) idx[i] = s + i;
@@ -308,6 +319,7 @@ export function concatVecs(type: DataType, vecs: readonly Vec[]): Vec {
     return { type, length: n, values: new Uint8Array(0), validity: normalizeValidity(validity), offsets, child };
   }
   if (type.kind === 'utf8') {
+    if (vecs.every((v) => v.type.kind === 'null' || pendingUtf8(v))) return concatUtf8Bytes(type, vecs, n, normalizeValidity(validity));
     const codes = new Int32Array(n);
     const dict: string[] = [];
     const index = new Map<string, number>();
