@@ -6,7 +6,7 @@ import {
   VectorType, type DataType,
 } from './data-type.js';
 import { Schema, type Field, field } from './schema.js';
-import { pendingUtf8, utf8At, utf8BytesVec } from './utf8-bytes.js';
+import { type Utf8Bytes, pendingUtf8, utf8BytesVec } from './utf8-bytes.js';
 import { type Vec, concatVecs, normalizeValidity } from './vec.js';
 
 /**
@@ -105,31 +105,62 @@ export function schemaToArrowSchema(schema: Schema, dictionaryColumns?: readonly
 
 /**
  * A string column is worth dictionary-encoding when it has at most one distinct value per two rows. Columns
- * still held as bytes are judged on a sample, so a mostly distinct one is written as bytes without being encoded.
+ * still held as bytes are judged without decoding them, so a mostly distinct one is written as bytes unencoded.
  */
 function dictionaryColumns(schema: Schema, batches: readonly Batch[]): boolean[] {
   return schema.fields.map((f, c) => {
     if (f.type.kind !== 'utf8') return false;
-    let rows = 0, distinct = 0;
+    let rows = 0;
+    for (const b of batches) rows += b.numRows;
+    let distinct = 0;
     for (const b of batches) {
       const v = b.columns[c]!;
-      rows += b.numRows;
-      distinct += pendingUtf8(v) ? estimateDistinct(v) : v.dict?.length ?? 0;
+      const bytes = pendingUtf8(v);
+      distinct += bytes ? distinctUpTo(bytes, v.length, rows / 2 - distinct + 1) : v.dict?.length ?? 0;
+      if (distinct * 2 > rows) return false;
     }
-    return distinct * 2 <= rows;
+    return true;
   });
 }
 
-const DISTINCT_SAMPLE = 512;
+const SAMPLE_ROWS = 512;
 
-/** Distinct values of a bytes column, extrapolated from evenly spaced rows. */
-function estimateDistinct(v: Vec): number {
-  const bytes = pendingUtf8(v)!;
-  const step = Math.max(1, Math.floor(v.length / DISTINCT_SAMPLE));
-  const seen = new Set<string>();
+/**
+ * Distinct values among the first `n` rows of a bytes column, counted up to `limit` (then it stops). A sample
+ * of evenly spaced rows settles repetitive columns at once; otherwise rows are counted by the hash of their bytes
+ * (a collision undercounts slightly, which only matters near the threshold). 1e5 distinct ids in 1e6 rows look
+ * all distinct in any small sample, hence the count.
+ */
+function distinctUpTo(b: Utf8Bytes, n: number, limit: number): number {
+  if (n === 0) return 0;
+  const { data, offsets } = b;
+  const hashOf = (i: number) => {
+    let h = 0x811c9dc5;
+    for (let k = offsets[i]!; k < offsets[i + 1]!; k++) h = Math.imul(h ^ data[k]!, 0x01000193);
+    return h;
+  };
+  const step = Math.max(1, Math.floor(n / SAMPLE_ROWS));
+  const sample = new Set<number>();
   let sampled = 0;
-  for (let i = 0; i < v.length; i += step, sampled++) seen.add(utf8At(bytes, i));
-  return sampled === 0 ? 0 : Math.ceil((seen.size / sampled) * v.length);
+  for (let i = 0; i < n; i += step, sampled++) sample.add(hashOf(i));
+  if (sample.size * 2 <= sampled) return Math.ceil((sample.size / sampled) * n);
+  let cap = 16;
+  while (cap < Math.min(n, limit) * 2) cap <<= 1;
+  const mask = cap - 1;
+  // Hashes plus one, so that 0 marks a free slot.
+  const slots = new Int32Array(cap);
+  let distinct = 0;
+  for (let i = 0; i < n && distinct < limit; i++) {
+    const h = (hashOf(i) | 1) >>> 0;
+    let slot = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const s = slots[slot]!;
+      if (s === 0) { slots[slot] = h | 0; distinct++; break; }
+      if (s === (h | 0)) break;
+      slot = (slot + 1) & mask;
+    }
+  }
+  return distinct;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -64,5 +64,11 @@ describe('string columns kept as UTF-8 bytes', () => {
     const repetitive = tableFromIPC(encodeIpc(SCHEMA, [makeBatch(SCHEMA, [fromArrow(few)], few.length)]));
     expect(repetitive.schema.fields[0]!.type.typeId).toBe(Type.Dictionary);
     expect(repetitive.getChildAt(0)!.toArray()).toEqual(few);
+
+    // 1e4 ids over 1e5 rows: a small sample sees no repeats, the count does.
+    const ids = Array.from({ length: 100_000 }, (_, i) => `id${(i * 7919) % 10_000}`);
+    const counted = tableFromIPC(encodeIpc(SCHEMA, [makeBatch(SCHEMA, [fromArrow(ids)], ids.length)]));
+    expect(counted.schema.fields[0]!.type.typeId).toBe(Type.Dictionary);
+    expect(counted.getChildAt(0)!.get(12_345)).toBe(ids[12_345]);
   });
 });
