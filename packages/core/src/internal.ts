@@ -1,4 +1,4 @@
 // What Quiver's own packages (the worker daemon, the scheduler's client) need from core and users do not.
 export { decodeTask } from './physical/proto-codec.js';
 export { runTask, type TaskOutput } from './exec/task.js';
-export { toShared } from './exec/block-store.js';
+export { toShared } from './types/arrow.js';

@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { hashPartitionIds, splitByPartition } from '../kernels/partition.js';
 import type { PhysicalPlan, Partitioning } from '../physical/plan.js';
-import { arrowColumnToVec, arrowSchemaToSchema, encodeIpc } from '../types/arrow.js';
+import { arrowColumnToVec, arrowSchemaToSchema, encodeIpc, tableToSharedIpc } from '../types/arrow.js';
 import type { Schema } from '../types/schema.js';
 
 /**
@@ -61,7 +61,7 @@ export function splitArrowBlocks(blocks: readonly Uint8Array[], schema: Schema, 
     }
     const arrowSchema = new arrow.Schema(fields);
     const batch = new arrow.RecordBatch(arrowSchema, arrow.makeData({ type: new arrow.Struct(fields), length, nullCount: 0, children }));
-    out.push({ bytes: arrow.tableToIPC(new arrow.Table(arrowSchema, [batch]), 'stream'), rows: length });
+    out.push({ bytes: tableToSharedIpc(new arrow.Table(arrowSchema, [batch])), rows: length });
   }
   return out;
 }

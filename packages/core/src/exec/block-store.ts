@@ -1,13 +1,4 @@
-/**
- * Copies bytes into shared memory, so handing a block to another thread shares it instead of
- * cloning it: tasks on a piscina pool read the same cached or shuffled data without copies.
- */
-export function toShared(bytes: Uint8Array): Uint8Array {
-  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
-  shared.set(bytes);
-  return shared;
-}
+import { toShared } from '../types/arrow.js';
 
 /** Arrow IPC blocks held by the driver in local mode: shuffle outputs of running jobs, cached partitions, in-memory tables. */
 export class BlockStore {

@@ -1,6 +1,6 @@
 import { decodeTask } from '../physical/proto-codec.js';
 import { ExecutionError } from '../errors.js';
-import { toShared } from './block-store.js';
+import { toShared } from '../types/arrow.js';
 import { runTask } from './task.js';
 
 export interface WorkerTaskRequest {

@@ -500,7 +500,36 @@ export function arrowTableToBatches(t: arrow.Table): Batch[] {
 export function encodeIpc(schema: Schema, batches: readonly Batch[]): Uint8Array {
   const whole = concatForIpc(schema, batches);
   const parts = whole.numRows > 0 ? [makeBatch(schema, distinctColumns(whole.columns), whole.numRows)] : [];
-  return arrow.tableToIPC(batchesToTable(schema, parts), 'stream');
+  return tableToSharedIpc(batchesToTable(schema, parts));
+}
+
+/**
+ * IPC stream bytes in a SharedArrayBuffer, the form block stores keep so that task threads read blocks without
+ * a copy. The writer's chunks are joined straight into shared memory: tableToIPC joins them into an ordinary
+ * buffer that would then be copied again (the two copies were ~8% of a large join's CPU).
+ */
+export function tableToSharedIpc(table: arrow.Table): Uint8Array {
+  const writer = arrow.RecordBatchStreamWriter.writeAll(table);
+  // The writer's sink keeps the chunks it was given; `_values` is not public API, hence the fallback.
+  const chunks = (writer as unknown as { _sink?: { _values?: unknown } })._sink?._values;
+  if (!Array.isArray(chunks) || !chunks.every((c) => c instanceof Uint8Array)) return toShared(writer.toUint8Array(true));
+  let total = 0;
+  for (const c of chunks as Uint8Array[]) total += c.byteLength;
+  const out = new Uint8Array(new SharedArrayBuffer(total));
+  let at = 0;
+  for (const c of chunks as Uint8Array[]) { out.set(c, at); at += c.byteLength; }
+  return out;
+}
+
+/**
+ * The bytes in shared memory (as they are when already there), so handing a block to another thread shares
+ * it instead of cloning it: tasks on a piscina pool read the same cached or shuffled data without copies.
+ */
+export function toShared(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
 }
 
 /**
