@@ -3,6 +3,9 @@ import { int64Halves } from './key-hash.js';
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | 'cross';
 
+/** Keys of up to this many 32-bit words (an int64 or double key is two) are stored in the hash table's entries. */
+const MAX_INLINE_WORDS = 2;
+
 /**
  * Join keys of one side rewritten as 32-bit words per row, column-major, so both sides compare
  * and hash as plain integers. Strings become ids in the build side's id space; `matchable` is 0
@@ -143,9 +146,12 @@ export class JoinHashTable {
   private readonly stringIds: StringIds[] = [];
   private readonly buildWords: Int32Array[];
   private readonly numBuildRows: number;
-  /** Open-addressing slots holding group ids, -1 = empty. */
+  /** Open-addressing entries: a group id (-1 = empty), followed by its key words when they are inline. */
   private readonly slots: Int32Array;
   private readonly slotMask: number;
+  private readonly inlineKeys: boolean;
+  /** Int32s per entry. */
+  private readonly stride: number;
   private readonly groupHash: Int32Array;
   /** One build row per group, to compare probe keys against. */
   private readonly groupRepresentative: Int32Array;
@@ -162,26 +168,25 @@ export class JoinHashTable {
     const hashes = hashWords(words, numBuildRows);
     let capacity = 16;
     while (capacity < numBuildRows * 2) capacity *= 2;
-    this.slots = new Int32Array(capacity).fill(-1);
     this.slotMask = capacity - 1;
-    const groupHash = new Int32Array(numBuildRows);
-    const representative = new Int32Array(numBuildRows);
+    this.inlineKeys = words.length <= MAX_INLINE_WORDS;
+    this.stride = this.inlineKeys ? 1 + words.length : 1;
+    this.slots = new Int32Array(capacity * this.stride).fill(-1);
+    this.groupHash = new Int32Array(numBuildRows);
+    this.groupRepresentative = new Int32Array(numBuildRows);
     const groupOfRow = new Int32Array(numBuildRows);
     let numGroups = 0;
     for (let row = 0; row < numBuildRows; row++) {
       if (matchable !== null && matchable[row] === 0) { groupOfRow[row] = -1; continue; }
       const h = hashes[row]!;
-      let pos = h & this.slotMask;
+      const pos = this.lookup(words, row, h);
       let group = this.slots[pos]!;
-      while (group !== -1 && !(groupHash[group] === h && this.sameBuildKey(representative[group]!, row))) {
-        pos = (pos + 1) & this.slotMask;
-        group = this.slots[pos]!;
-      }
       if (group === -1) {
         group = numGroups++;
         this.slots[pos] = group;
-        groupHash[group] = h;
-        representative[group] = row;
+        if (this.inlineKeys) for (let k = 0; k < words.length; k++) this.slots[pos + 1 + k] = words[k]![row]!;
+        this.groupHash[group] = h;
+        this.groupRepresentative[group] = row;
       }
       groupOfRow[row] = group;
     }
@@ -191,46 +196,52 @@ export class JoinHashTable {
     const fill = groupStart.slice(0, numGroups);
     const groupRows = new Int32Array(groupStart[numGroups]!);
     for (let row = 0; row < numBuildRows; row++) { const g = groupOfRow[row]!; if (g >= 0) groupRows[fill[g]!++] = row; }
-    this.groupHash = groupHash;
-    this.groupRepresentative = representative;
     this.groupStart = groupStart;
     this.groupRows = groupRows;
     this.groupOfRow = groupOfRow;
     this.groupMatched = new Uint8Array(numGroups);
   }
 
-  private sameBuildKey(a: number, b: number): boolean {
-    for (const w of this.buildWords) if (w[a] !== w[b]) return false;
-    return true;
+  /**
+   * Index in `slots` of the entry holding the key of `row` (in `words`), or of the free entry where it would
+   * go. With inline keys an entry is [group, key words...]: a probe compares the key in the entry it lands on,
+   * one cache line, instead of following the group to its hash, representative row and that row's key words
+   * (four dependent cache misses per probe row on a large build side).
+   */
+  private lookup(words: readonly Int32Array[], row: number, h: number): number {
+    const slots = this.slots;
+    const mask = this.slotMask;
+    const numWords = words.length;
+    if (this.inlineKeys) {
+      const stride = this.stride;
+      for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+        const pos = slot * stride;
+        if (slots[pos] === -1) return pos;
+        let same = true;
+        for (let k = 0; k < numWords; k++) if (slots[pos + 1 + k] !== words[k]![row]) { same = false; break; }
+        if (same) return pos;
+      }
+    }
+    const build = this.buildWords;
+    for (let pos = h & mask; ; pos = (pos + 1) & mask) {
+      const group = slots[pos]!;
+      if (group === -1) return pos;
+      if (this.groupHash[group] !== h) continue;
+      const rep = this.groupRepresentative[group]!;
+      let same = true;
+      for (let k = 0; k < numWords; k++) if (build[k]![rep] !== words[k]![row]) { same = false; break; }
+      if (same) return pos;
+    }
   }
 
   /** Group id of each probe row's key, -1 where it has no match. */
   private findGroups(probeKeys: readonly Vec[], numProbeRows: number): Int32Array {
     const { words, matchable } = keyWords(probeKeys, numProbeRows, this.stringIds, false);
     const hashes = hashWords(words, numProbeRows);
-    const build = this.buildWords;
-    const numWords = build.length;
-    const slots = this.slots;
-    const mask = this.slotMask;
-    const groupHash = this.groupHash;
-    const representative = this.groupRepresentative;
     const found = new Int32Array(numProbeRows);
     for (let row = 0; row < numProbeRows; row++) {
       if (matchable !== null && matchable[row] === 0) { found[row] = -1; continue; }
-      const h = hashes[row]!;
-      let pos = h & mask;
-      let group = slots[pos]!;
-      while (group !== -1) {
-        if (groupHash[group] === h) {
-          const rep = representative[group]!;
-          let same = true;
-          for (let k = 0; k < numWords; k++) if (build[k]![rep] !== words[k]![row]) { same = false; break; }
-          if (same) break;
-        }
-        pos = (pos + 1) & mask;
-        group = slots[pos]!;
-      }
-      found[row] = group;
+      found[row] = this.slots[this.lookup(words, row, hashes[row]!)]!;
     }
     return found;
   }
