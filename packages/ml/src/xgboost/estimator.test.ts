@@ -93,6 +93,32 @@ describe('one worker trains what Python XGBoost trains (within 1e-6)', () => {
     const pred = (await column(await model.transform(frame(f)), 'prediction')).flat();
     expect(maxDiff(pred, f32(f.predictions.value))).toBeLessThanOrEqual(1e-6);
   });
+
+  it('every parameter away from its default, weightCol and a missing value other than NaN reach XGBoost', async () => {
+    // Row subsampling draws from the rows in their order, so the rows stay in Python's order (one worker
+    // coalesces the partitions in order); a dropped or misnamed parameter changes the predictions.
+    const f = fixture('binary_params') as ReturnType<typeof fixture> & { weight: number[]; missing: number };
+    const p = f.params as Record<string, number>;
+    const rows = Array.from({ length: f.rows }, (_, i) => ({
+      id: i, features: Float64Array.from(f.x.subarray(i * f.cols, (i + 1) * f.cols)), label: f.y[i]!, w: f.weight[i]!,
+    }));
+    const df = spark.createDataFrame(rows);
+    const est = new XGBoostClassifier({
+      numRound: f.rounds, eta: p.eta, maxDepth: p.max_depth, minChildWeight: p.min_child_weight, subsample: p.subsample,
+      colsampleByTree: p.colsample_bytree, lambda: p.lambda, alpha: p.alpha, treeMethod: 'hist', maxBin: p.max_bin, seed: p.seed,
+      evalMetric: 'logloss', weightCol: 'w', missing: f.missing, nthread: 1,
+    });
+    const model = await est.fit(df);
+    const out = await model.transform(df);
+    const prob = (await column(out, 'probability')).map((r) => r[1]!);
+    expect(maxDiff(prob, f32(f.predictions.value))).toBeLessThanOrEqual(1e-6);
+    expect(maxDiff((await column(out, 'rawPrediction')).map((r) => r[1]!), f32(f.predictions.margin))).toBeLessThanOrEqual(1e-6);
+    // Without the weights, or with NaN as the only missing value, the model is a different one.
+    for (const extra of [{ weightCol: '' }, { missing: NaN }, { subsample: 1 }, { alpha: 0 }]) {
+      const other = await est.copy(extra).fit(df);
+      expect(maxDiff((await column(await other.transform(df), 'probability')).map((r) => r[1]!), prob), JSON.stringify(extra)).toBeGreaterThan(1e-4);
+    }
+  });
 });
 
 describe('distributed training: one barrier task per worker', () => {
@@ -181,6 +207,45 @@ describe('bad input', () => {
     const f = fixture('binary');
     await expect(new XGBoostRegressor({ featuresCol: 'label' }).fit(frame(f))).rejects.toThrow(/featuresCol 'label' must be a vector column, but it is/);
     await expect(new XGBoostRegressor({ earlyStoppingRounds: 3 }).fit(frame(f))).rejects.toThrow(/earlyStoppingRounds needs validationIndicatorCol/);
+  });
+
+  it('labels outside the objective\'s range surface XGBoost\'s message', async () => {
+    const f = fixture('binary');
+    const df = frame(f).withColumn('label', F.when(col('id').equalTo(17), 2).otherwise(col('label')));
+    await expect(new XGBoostRegressor({ ...sameParams(f), objective: 'reg:logistic' }).fit(df)).rejects.toThrow(
+      /XGBoosterUpdateOneIter: .*label must be in \(0, 1\) for logistic regression/s,
+    );
+  });
+
+  it('all-missing features: a clear error on the driver before training; one worker\'s all-missing rows are fine', async () => {
+    const f = fixture('binary');
+    const allMissing = spark.createDataFrame(Array.from({ length: 30 }, (_, i) => ({ features: new Float64Array(4).fill(NaN), label: i % 2 })));
+    for (const numWorkers of [1, 3]) {
+      await expect(new XGBoostClassifier({ ...sameParams(f), numWorkers }).fit(allMissing.repartition(numWorkers))).rejects.toThrow(
+        "XGBoostClassifier: every value of featuresCol 'features' in the training rows is missing (30 rows × 4 features)",
+      );
+    }
+    // The last of three workers holds only missing values; the others hold the data: that is a data set XGBoost trains on.
+    const half = (from: number, to: number) => spark.createDataFrame(Array.from({ length: to - from }, (_, k) => ({
+      features: Float64Array.from(f.x.subarray((from + k) * f.cols, (from + k + 1) * f.cols)), label: f.y[from + k]!,
+    })));
+    const missingPart = spark.createDataFrame(Array.from({ length: 20 }, (_, i) => ({ features: new Float64Array(f.cols).fill(NaN), label: i % 2 })));
+    const df = half(0, 150).union(half(150, 300)).union(missingPart);
+    const model = await new XGBoostClassifier({ ...sameParams(f), numWorkers: 3, timeout: 60 }).fit(df);
+    expect(model.numFeatures).toBe(f.cols);
+  });
+
+  it('a features vector size at transform other than the model\'s is a clear error before any task', async () => {
+    const f = fixture('binary');
+    const model = await new XGBoostClassifier(sameParams(f)).fit(frame(f));
+    const narrow = spark.createDataFrame([{ features: Float64Array.of(1, 2, 3), label: 0 }]);
+    await expect(model.transform(narrow)).rejects.toThrow(
+      `XGBoostClassificationModel: featuresCol 'features' has vectors of 3 features, the model was trained on ${f.cols}`,
+    );
+  });
+
+  it('an unknown parameter name is refused, naming it and the known ones', () => {
+    expect(() => new XGBoostClassifier({ max_dpeth: 3 } as never)).toThrow(/XGBoostClassifier has no param 'max_dpeth'; its params are .*maxDepth/);
   });
 
   it('an unknown XGBoost objective surfaces XGBoost\'s message', async () => {

@@ -6,7 +6,7 @@ import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewCol
 import { ParamError, checks } from '../param/params.js';
 import { ModelLoadError, applyParams, readData, readMetadata, registerLoader } from '../persistence/persistence.js';
 import {
-  type PredictHeader, type TrainHeader, type TrainResult, defaultThreads, packArgs, unpackArgs,
+  type LabelStats, type LabelStatsHeader, type PredictHeader, type TrainHeader, type TrainResult, defaultThreads, packArgs, unpackArgs,
 } from './kernels.js';
 import { Booster, type ImportanceType, type ParamValue, loadXGBoost } from './native.js';
 import { TrackerBroker } from './tracker-broker.js';
@@ -129,12 +129,20 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
     loadXGBoost(); // a missing or old libxgboost fails here, on the driver, before any task
     const get = <K extends keyof XGBoostParams>(k: K) => this.get(k as keyof P & string) as unknown as XGBoostParams[K];
     const labelCol = get('labelCol');
-    const statsParts = (await df.runPartitions({ module: KERNELS, fn: 'xgbLabelStats', args: packArgs({ labelCol }) }))
+    const statsHeader: LabelStatsHeader = {
+      labelCol, featuresCol: get('featuresCol'), missing: get('missing'), validationIndicatorCol: get('validationIndicatorCol') || null,
+    };
+    const statsParts = (await df.runPartitions({ module: KERNELS, fn: 'xgbLabelStats', args: packArgs(statsHeader) }))
       .map((b) => unpackArgs<LabelStats>(b).header);
     const stats = statsParts.reduce((a, b) => ({
       rows: a.rows + b.rows, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max), nonInteger: a.nonInteger + b.nonInteger,
+      trainRows: a.trainRows + b.trainRows, present: a.present + b.present, cols: a.cols,
     }));
     if (stats.rows === 0) throw new Error(`${this.constructor.name}: cannot train on an empty data set`);
+    if (stats.trainRows > 0 && stats.present === 0) {
+      // XGBoost would fit one constant leaf without a word.
+      throw new Error(`${this.constructor.name}: every value of featuresCol '${statsHeader.featuresCol}' in the training rows is missing (${stats.trainRows} rows × ${stats.cols} features)`);
+    }
     const { task, numClass, extra } = this.task(stats);
 
     const numWorkers = get('numWorkers');
@@ -194,7 +202,6 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
   }
 }
 
-interface LabelStats { rows: number; min: number; max: number; nonInteger: number }
 
 abstract class XGBoostModel<P extends XGBoostParams> extends Model<P> {
   state: ModelState;
