@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataFrame, F, Session, col } from '@quiver/core';
+import { type DataFrame, F, Session, SparseVector, col } from '@quiver/core';
 import { areaUnderROC, countsFromRows } from '../evaluation/binary-metrics.js';
 import { loadStage } from '../persistence/persistence.js';
 import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
@@ -160,6 +160,24 @@ describe('model surface', () => {
     expect(model.evalLog.length).toBeLessThan(200);
     expect(model.evalLog.length - 1 - model.bestIteration).toBe(5);
     expect(model.evalLog[0]).toMatch(/^\[0\]\tvalidation-logloss:/);
+  });
+
+  it('sparse feature vectors train and predict as their dense form (implicit zeros are zeros, NaN is missing)', async () => {
+    const f = fixture('binary');
+    const rows = Array.from({ length: f.rows }, (_, i) => {
+      const x = Array.from(f.x.subarray(i * f.cols, (i + 1) * f.cols), (v, j) => ((i + j) % 3 === 0 ? 0 : v));
+      return { id: i, x, label: f.y[i]! };
+    });
+    const denseDf = spark.createDataFrame(rows.map((r) => ({ id: r.id, features: Float64Array.from(r.x), label: r.label }))).repartition(3);
+    const sparseDf = spark.createDataFrame(rows.map((r) => ({
+      id: r.id, label: r.label,
+      features: SparseVector.of(f.cols, r.x.flatMap((v, j) => (v !== 0 ? [j] : [])), r.x.filter((v) => v !== 0)),
+    }))).repartition(3);
+    const a = await new XGBoostClassifier(sameParams(f)).fit(denseDf);
+    const b = await new XGBoostClassifier(sameParams(f)).fit(sparseDf);
+    const pa = (await column(await a.transform(denseDf), 'probability')).flat();
+    expect(maxDiff((await column(await b.transform(sparseDf), 'probability')).flat(), pa)).toBeLessThanOrEqual(1e-6);
+    expect(maxDiff((await column(await a.transform(sparseDf), 'probability')).flat(), pa)).toBe(0);
   });
 
   it('featureImportances: one per feature, normalized', async () => {
