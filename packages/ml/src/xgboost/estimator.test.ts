@@ -1,7 +1,7 @@
 // XGBoostClassifier / XGBoostRegressor as pipeline stages, against python/fixtures/xgb_fixtures.py (Python
 // XGBoost with the same data and parameters) and the venv's Python reading the saved model.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +211,22 @@ describe('model surface', () => {
     await model.write().save(join(dir, 'cls'));
     const again = await XGBoostClassificationModel.load(join(dir, 'cls'));
     expect(await column(await again.transform(frame(f)), 'probability')).toEqual(await column(await model.transform(frame(f)), 'probability'));
+  });
+});
+
+describe('persistence errors', () => {
+  it('a missing or corrupt booster file is a clear error at load, naming the file', async () => {
+    const f = fixture('binary');
+    const model = await new XGBoostClassifier(sameParams(f)).fit(frame(f));
+    const path = join(dir, 'broken');
+    await model.write().overwrite().save(path);
+    const file = join(path, 'model', 'xgboost.json');
+    const good = readFileSync(file);
+    writeFileSync(file, good.subarray(0, good.length >> 1));
+    await expect(XGBoostClassificationModel.load(path)).rejects.toThrow(/model\/xgboost\.json is not an XGBoost model: XGBoosterLoadModelFromBuffer: /);
+    unlinkSync(file);
+    await expect(XGBoostClassificationModel.load(path)).rejects.toThrow(/broken is incomplete: .*xgboost\.json/);
+    await expect(XGBoostClassificationModel.load(join(dir, 'nothing-here'))).rejects.toThrow(/No model at .*nothing-here/);
   });
 });
 

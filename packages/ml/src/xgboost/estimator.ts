@@ -219,6 +219,9 @@ abstract class XGBoostModel<P extends XGBoostParams> extends Model<P> {
   /** The booster in XGBoost's UBJSON (or JSON, after load) format. */
   get modelBytes(): Uint8Array { return this.state.model; }
 
+  /** The booster load() already parsed, so it is not parsed twice. */
+  adoptBooster(b: Booster): void { this.booster_ = Promise.resolve(b); }
+
   /** The native booster on the driver (loaded once). */
   booster(): Promise<Booster> {
     this.booster_ ??= Booster.load(this.state.model);
@@ -281,7 +284,8 @@ abstract class XGBoostModel<P extends XGBoostParams> extends Model<P> {
   protected override copyState(to: this): void { to.state = this.state; }
 }
 
-function loadState(dir: string): ModelState {
+/** The saved state, its booster parsed by XGBoost now: a corrupt file fails the load, not a later transform's tasks. */
+async function loadState(dir: string): Promise<{ state: ModelState; booster: Booster }> {
   const d = readData<Omit<ModelState, 'model'> & { model: string }>(dir);
   let model: Uint8Array;
   try {
@@ -289,7 +293,22 @@ function loadState(dir: string): ModelState {
   } catch (e) {
     throw new ModelLoadError(`${dir} is incomplete: ${(e as Error).message}`);
   }
-  return { ...d, model };
+  loadXGBoost();
+  let booster: Booster;
+  try {
+    booster = await Booster.load(model);
+  } catch (e) {
+    throw new ModelLoadError(`${join(dir, d.model)} is not an XGBoost model: ${(e as Error).message}`);
+  }
+  return { state: { ...d, model }, booster };
+}
+
+async function loadModel<P extends XGBoostParams, M extends XGBoostModel<P>>(dir: string, cls: string, make: (s: ModelState) => M): Promise<M> {
+  const m = readMetadata(dir, cls);
+  const { state, booster } = await loadState(dir);
+  const model = make(state);
+  model.adoptBooster(booster);
+  return applyParams(model, m, dir);
 }
 
 // ---- classifier ------------------------------------------------------------------------------
@@ -327,8 +346,7 @@ export class XGBoostClassificationModel extends XGBoostModel<XGBoostClassifierPa
   }
   protected override newInstance(): this { return new XGBoostClassificationModel(this.state) as this; }
   static async load(dir: string): Promise<XGBoostClassificationModel> {
-    const m = readMetadata(dir, 'XGBoostClassificationModel');
-    return applyParams(new XGBoostClassificationModel(loadState(dir)), m, dir);
+    return loadModel(dir, 'XGBoostClassificationModel', (s) => new XGBoostClassificationModel(s));
   }
 }
 
@@ -358,8 +376,7 @@ export class XGBoostRegressionModel extends XGBoostModel<XGBoostParams> {
   }
   protected override newInstance(): this { return new XGBoostRegressionModel(this.state) as this; }
   static async load(dir: string): Promise<XGBoostRegressionModel> {
-    const m = readMetadata(dir, 'XGBoostRegressionModel');
-    return applyParams(new XGBoostRegressionModel(loadState(dir)), m, dir);
+    return loadModel(dir, 'XGBoostRegressionModel', (s) => new XGBoostRegressionModel(s));
   }
 }
 
