@@ -10,6 +10,8 @@ import { areaUnderROC, countsFromRows } from '../evaluation/binary-metrics.js';
 import { loadStage } from '../persistence/persistence.js';
 import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
 import { XGBoostClassificationModel, XGBoostClassifier, XGBoostRegressionModel, XGBoostRegressor } from './estimator.js';
+import { packArgs, unpackArgs } from './kernels.js';
+import { kernelModule } from '../base/kernel-module.js';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 const FIXTURES = join(ROOT, 'test/fixtures/xgb');
@@ -141,6 +143,20 @@ describe('distributed training: one barrier task per worker', () => {
     await expect(new XGBoostClassifier({ ...sameParams(f), numWorkers: 3, weightCol: 'w', timeout: 30 }).fit(df)).rejects.toThrow(
       /weightCol 'w' is null in row \d+ of partition \d/,
     );
+  });
+
+  it('a worker whose partition is empty joins the group and the others train the model', async () => {
+    const f = fixture('binary');
+    const part = (from: number, to: number) => spark.createDataFrame(Array.from({ length: to - from }, (_, k) => ({
+      id: from + k, features: Float64Array.from(f.x.subarray((from + k) * f.cols, (from + k + 1) * f.cols)), label: f.y[from + k]!,
+    })));
+    const df = part(0, 150).union(part(150, 300).filter(col('id').lt(0))).union(part(150, 300));
+    const counts = (await df.runPartitions({ module: kernelModule('./kernels.js', import.meta.url), fn: 'xgbLabelStats',
+      args: packArgs({ labelCol: 'label', featuresCol: 'features', missing: null, validationIndicatorCol: null }) })).map((b) => unpackArgs<{ rows: number }>(b).header.rows);
+    expect(counts).toEqual([150, 0, 150]);
+    const three = await new XGBoostClassifier({ ...sameParams(f), numWorkers: 3, timeout: 60 }).fit(df);
+    const rows = await (await three.transform(frame(f))).orderBy('id').collect();
+    expect(areaUnderROC(countsFromRows(rows.map((r) => (r.probability as Float64Array)[1]!), f.y), 0)).toBeGreaterThan(0.9);
   });
 
   it('more workers than task slots is a clear error before anything trains', async () => {
