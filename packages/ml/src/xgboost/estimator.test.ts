@@ -178,6 +178,19 @@ describe('model surface', () => {
     expect(model.evalLog[0]).toMatch(/^\[0\]\tvalidation-logloss:/);
   });
 
+  it('early stopping on a metric to maximize (auc) keeps the round of the highest AUC and predicts with the rounds up to it', async () => {
+    const f = fixture('binary');
+    const params = { eta: 0.8, maxDepth: 6, nthread: 1, evalMetric: 'auc', validationIndicatorCol: 'isVal' };
+    const model = await new XGBoostClassifier({ ...params, numRound: 200, earlyStoppingRounds: 4 }).fit(frame(f));
+    const aucs = model.evalLog.map((l) => Number(/validation-auc:([\d.]+)/.exec(l)![1]));
+    expect(aucs.length).toBeLessThan(200);
+    expect(aucs.length - 1 - model.bestIteration).toBe(4);
+    expect(aucs[model.bestIteration]).toBe(Math.max(...aucs));
+    // The same training rows for exactly bestIteration + 1 rounds predict what the early-stopped model predicts.
+    const cut = await new XGBoostClassifier({ ...params, numRound: model.bestIteration + 1 }).fit(frame(f));
+    expect(await column(await model.transform(frame(f)), 'probability')).toEqual(await column(await cut.transform(frame(f)), 'probability'));
+  });
+
   it('sparse feature vectors train and predict as their dense form (implicit zeros are zeros, NaN is missing)', async () => {
     const f = fixture('binary');
     const rows = Array.from({ length: f.rows }, (_, i) => {
