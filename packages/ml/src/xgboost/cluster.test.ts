@@ -125,7 +125,8 @@ describe('XGBoost on a cluster whose training task fails every attempt', () => {
     const outcome = await new XGBoostClassifier({ numRound: 5, maxDepth: 4, nthread: 1, numWorkers: 3, weightCol: 'w', timeout: 60 }).fit(df)
       .then(() => null, (e: Error) => e);
     // The cause, not the partners' broken collective calls that followed it.
-    expect(outcome?.message).toMatch(/^Task \d+\.\d failed \(4 attempts\): weightCol 'w' is null in row \d+ of partition \d/);
+    expect(outcome?.message).toMatch(/^(Task \d+\.\d failed \(4 attempts\): )?weightCol 'w' is null in row \d+ of partition \d/);
+    expect(outcome?.message).toMatch(/failed \(4 attempts\)|in attempt 3/);
     expect(Date.now() - started).toBeLessThan(45_000);
     // Four attempts of the three tasks, each attempt with all three tasks (the group is per attempt).
     const starts = cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) > seen);

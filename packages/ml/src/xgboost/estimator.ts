@@ -182,8 +182,15 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
         tracker: broker?.address ?? null,
         numWorkers,
       };
-      const out = (await data.runPartitions({ module: KERNELS, fn: 'xgbTrain', args: packArgs(header), barrier: numWorkers > 1 }))
-        .map((b) => unpackArgs<TrainResult>(b));
+      const out = (await data.runPartitions({ module: KERNELS, fn: 'xgbTrain', args: packArgs(header), barrier: numWorkers > 1 }).catch((e: Error) => {
+        // The error the job reports may be a partner's broken collective call; name the task that failed first.
+        const cause = broker?.causeOf(e.message);
+        if (cause) {
+          e.message = `${cause.message} (the training task of partition ${cause.partition} failed first, in attempt ${cause.attempt}; `
+            + `the job reported a partner that failed after it: ${e.message.split('\n')[0]})`;
+        }
+        throw e;
+      })).map((b) => unpackArgs<TrainResult>(b));
       await broker?.wait();
       results = out.map((o) => o.header);
       model = out.find((o) => o.header.rank === 0)!.payload.slice();

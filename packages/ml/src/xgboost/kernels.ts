@@ -10,7 +10,7 @@ import { denseColumn, toDenseMatrix } from '../linalg/vectors.js';
 import {
   Booster, communicatorFinalize, communicatorInit, DMatrix, Lane, loadXGBoost, type ParamValue,
 } from './native.js';
-import { askTracker } from './tracker-broker.js';
+import { askTracker, reportFailure } from './tracker-broker.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -204,6 +204,10 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
     const result: TrainResult = { rank: ctx.partition, bestIteration: dvalid ? best : booster.boostedRounds - 1, bestScore, evalLog };
     const model = ctx.partition === 0 ? await booster.save('ubj', lane) : new Uint8Array(0);
     return packArgs(result, model);
+  } catch (e) {
+    // Reported before finalizing below: no partner can fail because of this task before the broker has heard.
+    if (h.tracker) await reportFailure(h.tracker, ctx.attempt, ctx.partition, (e as Error).message);
+    throw e;
   } finally {
     for (const o of owned.reverse()) o.free();
     // Finalizing closes this worker's ring connections, so partners waiting in a collective call fail at once.
