@@ -62,6 +62,14 @@ function listeningPorts(): number[] {
   return ports.sort((a, b) => a - b);
 }
 
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const jobNumber = (l: Record<string, unknown>) => Number(/job(\d+)$/.exec(String(l.jobId))?.[1] ?? -1);
 
 describe('XGBoost on a 3-worker cluster', () => {
@@ -80,8 +88,9 @@ describe('XGBoost on a 3-worker cluster', () => {
       .then((m) => m, (e: Error) => e);
     // Job seen + 1 scans the labels; seen + 2 is the barrier training stage.
     const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
+    // Training is under way once the broker and attempt 0's tracker listen (the first task asked for it).
+    await until(() => listeningPorts().length >= portsBefore.length + 2, 20_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(listeningPorts().length).toBeGreaterThanOrEqual(portsBefore.length + 2); // the broker and attempt 0's tracker
     await cluster.kill9(victim);
     const model = await training;
     if (model instanceof Error) throw model;
@@ -147,8 +156,9 @@ describe('XGBoost on a cluster that loses a worker it cannot replace', () => {
     const training = new XGBoostClassifier({ numRound: 3000, maxDepth: 4, nthread: 1, numWorkers: 3, timeout: 60 }).fit(frame(spark))
       .then((m) => m, (e: Error) => e);
     const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
+    // Training is under way once the broker and attempt 0's tracker listen (the first task asked for it).
+    await until(() => listeningPorts().length >= portsBefore.length + 2, 20_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(listeningPorts().length).toBeGreaterThanOrEqual(portsBefore.length + 2); // the broker and attempt 0's tracker
     await cluster.kill9(victim);
     const outcome = await training;
     expect(outcome).toBeInstanceOf(Error);
