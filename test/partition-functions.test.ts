@@ -69,6 +69,14 @@ describe('runPartitions', () => {
     await expect(numbers(100, 3).runPartitions({ module: MODULE, fn: 'sumX', barrier: true })).rejects.toThrow(/barrier partition function needs all 3 partitions.*2 task slots/);
   });
 
+  it('barrier: a failed task reruns the whole stage with the next attempt number, as on a cluster', async () => {
+    // Each attempt is one collective group: a rerun of the failed task alone would join a group nobody else is in.
+    const out = await numbers(100, 2).runPartitions({ module: MODULE, fn: 'partitionOneFailsFirstAttempt', barrier: true });
+    expect(out.map((b) => Array.from(b))).toEqual([[0, 1], [1, 1]]);
+    // A task that fails every attempt fails the job after 4 whole-stage attempts with its own error.
+    await expect(numbers(100, 2).runPartitions({ module: MODULE, fn: 'fails', barrier: true })).rejects.toThrow(/^Task \d+\.\d failed: deliberate failure in a partition function/);
+  });
+
   it('hands vector columns to the function as one Float64Array', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => ({ v: Float64Array.of(i, 1, -i) }));
     const df = spark.createDataFrame(rows).repartition(2);

@@ -318,14 +318,19 @@ export class Scheduler {
         this.enqueue({ job, preferred: [], excluded: new Set(), gang: preferred, resolve: () => {}, resolveGang: resolve, reject });
       });
       st.running += slots.length;
-      const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, round)).finally(() => { st.running--; this.release(w); })));
+      // The order results arrive in: when one task fails, its partners fail after it (their group broke), so the
+      // first failure to arrive is the cause the job reports, as Spark reports a barrier stage's first failed task.
+      const arrived: number[] = [];
+      const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, round))
+        .then((r) => { arrived.push(p); return r; })
+        .finally(() => { st.running--; this.release(w); })));
       const broken = settled.findIndex((r) => r.status === 'rejected');
       if (broken >= 0) {
         this.workerLost(slots[broken]!, `its task stream broke: ${((settled[broken] as PromiseRejectedResult).reason as Error).message}`);
         continue;
       }
       const results = settled.map((r) => (r as PromiseFulfilledResult<Obj>).value);
-      const failed = results.findIndex((r) => r.error?.name || r.error?.message);
+      const failed = arrived.find((p) => results[p]!.error?.name || results[p]!.error?.message) ?? -1;
       if (failed < 0 && job.state === JobState.RUNNING && slots.every((w) => w.alive)) {
         results.forEach((r, p) => {
           st.outputs[p] = r;

@@ -106,7 +106,29 @@ export class LocalExecutor implements JobExecutor {
   async releaseJob(): Promise<void> {}
 
   private runStage(jobId: string, stage: Stage, inputs: TaskSpec['inputs'], fn?: TaskFunction): Promise<WorkerTaskResponse[]> {
+    if (fn?.barrier) return this.runBarrierStage({ jobId, stage, partition: 0, attempt: 0, inputs, fn });
     return Promise.all(Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs, ...(fn ? { fn } : {}) })));
+  }
+
+  /**
+   * A barrier stage runs and reruns as a whole, as on a cluster: every attempt starts all tasks with the same
+   * attempt number (a collective group is per attempt), waits for all of them to end, and any failure reruns
+   * them all, up to MAX_ATTEMPTS. The error reported is the first to arrive: its partners fail after it.
+   */
+  private async runBarrierStage(spec: TaskSpec): Promise<WorkerTaskResponse[]> {
+    let first: { partition: number; error: Error } | null = null;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      first = null;
+      const settled = await Promise.allSettled(Array.from({ length: spec.stage.numTasks }, (_, partition) =>
+        this.runOnce({ ...spec, partition, attempt }).catch((e: Error) => {
+          first ??= { partition, error: e };
+          throw e;
+        })));
+      if (!first) return settled.map((r) => (r as PromiseFulfilledResult<WorkerTaskResponse>).value);
+      if (!isRetryable((first as { error: Error }).error)) break;
+    }
+    const { partition, error } = first as unknown as { partition: number; error: Error };
+    throw new ExecutionError(`Task ${spec.stage.id}.${partition} failed: ${error?.message ?? String(error)}`, error?.stack);
   }
 
   /** Stores the blocks tasks wrote and lists them for the stages that read them. */

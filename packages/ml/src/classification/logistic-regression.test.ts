@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataFrame, Session, SparseVector } from '@quiver/core';
 import { LogisticRegression, LogisticRegressionModel, type LogisticRegressionParams } from './logistic-regression.js';
 import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
+import { Imputer } from '../feature/imputer.js';
+import { VectorAssembler } from '../feature/vector-assembler.js';
 
 // Spark MLlib fits made by python/fixtures/ml_lr.py.
 interface Case { name: string; params: Partial<LogisticRegressionParams> & { maxIter: number; tol: number }; coefficientMatrix: number[][]; interceptVector: number[] }
@@ -169,6 +171,25 @@ describe('LogisticRegression bad input', () => {
     await expect(new LogisticRegression({ featuresCol: 'label' }).fit(df)).rejects.toThrow(/featuresCol 'label' must be a vector column/);
     await expect(new LogisticRegression({ weightCol: 'w8' }).fit(df)).rejects.toThrow(/weightCol 'w8' is not a column/);
     expect(() => new LogisticRegression({ elasticNetParam: 2 })).toThrow(/param 'elasticNetParam' must be a number in \[0, 1\]/);
+  });
+
+  it('missing feature values are an error naming the column unless an Imputer in the pipeline fills them', async () => {
+    const { features, binomialLabel } = fixture.data;
+    // Columns a, b with NaN and null in some rows, assembled into the features vector.
+    const rows = features.map((f, i) => ({ a: i % 9 === 0 ? NaN : f[0]!, b: i % 13 === 0 ? null : f[1]!, c: f[2]!, label: binomialLabel[i]! }));
+    const df = spark.createDataFrame(rows).repartition(3);
+    const assembler = new VectorAssembler({ inputCols: ['a_i', 'b_i', 'c'], outputCol: 'features' });
+    const lr = new LogisticRegression({ regParam: 0.05 });
+    const imputed = await new Pipeline({ stages: [new Imputer({ inputCols: ['a', 'b'], outputCols: ['a_i', 'b_i'], strategy: 'median' }), assembler, lr] }).fit(df);
+    const lrModel = imputed.stages[2] as LogisticRegressionModel;
+    expect(Array.from(lrModel.coefficients).every(Number.isFinite)).toBe(true);
+    expect((await (await imputed.transform(df)).collect()).length).toBe(rows.length);
+    // Without the Imputer the assembler names the column holding the missing value.
+    const raw = new VectorAssembler({ inputCols: ['a', 'b', 'c'], outputCol: 'features' });
+    await expect(new Pipeline({ stages: [raw, lr] }).fit(df)).rejects.toThrow(/VectorAssembler: (NaN|a null) in column '(a|b)'/);
+    // And LogisticRegression itself names its features column when it is handed NaN.
+    const kept = new VectorAssembler({ inputCols: ['a', 'c'], outputCol: 'features', handleInvalid: 'keep' });
+    await expect(new Pipeline({ stages: [kept, lr] }).fit(df)).rejects.toThrow(/featuresCol 'features' has \d+ NaN or infinite values/);
   });
 
   it("weightCol '' means unweighted, as in Spark", async () => {

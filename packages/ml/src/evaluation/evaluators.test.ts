@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Float64Type, Schema, Session, VectorType, field } from '@quiver/core';
+import { Float64Type, Schema, Session, SparseVector, VectorType, field } from '@quiver/core';
 import { BinaryClassificationEvaluator, MulticlassClassificationEvaluator, RegressionEvaluator } from './evaluators.js';
 
 // scikit-learn's metrics, made by python/fixtures/ml_features.py.
@@ -37,6 +37,27 @@ describe('evaluators over a partitioned DataFrame equal scikit-learn', () => {
     const df = spark.createDataFrame((c.label as number[]).map((y, i) => [c.prediction[i], y, c.weight[i]]), schema).repartition(3);
     for (const metricName of ['rmse', 'mse', 'mae', 'r2'] as const) close(await new RegressionEvaluator({ metricName, weightCol: 'w' }).evaluate(df), c[metricName]);
   });
+  it('sparse rawPrediction and probability vectors give the same metrics as dense ones', async () => {
+    const c = fixtures.multiclass.find((m: { name: string }) => m.name === 'four classes weighted');
+    const b = fixtures.binary.find((x: { name: string }) => x.name === 'weighted with ties');
+    const n = Math.min(c.label.length, b.label.length);
+    const sparse = (v: number[]) => SparseVector.of(v.length, v.flatMap((x, j) => (x !== 0 ? [j] : [])), v.filter((x) => x !== 0));
+    const make = (sp: boolean) => spark.createDataFrame(Array.from({ length: n }, (_, i) => {
+      const raw = [-b.score[i], b.score[i]], prob = c.probability[i] as number[];
+      return [sp ? sparse(raw) : raw, b.label[i], sp ? sparse(prob) : prob, c.prediction[i], c.label[i]];
+    }), new Schema([field('rawPrediction', VectorType(2, sp)), field('blabel', Float64Type), field('probability', VectorType(4, sp)),
+      field('prediction', Float64Type), field('label', Float64Type)])).repartition(3);
+    const [dense, sp] = [make(false), make(true)];
+    for (const metricName of ['areaUnderROC', 'areaUnderPR'] as const) {
+      const e = new BinaryClassificationEvaluator({ metricName, labelCol: 'blabel', numBins: 0 });
+      expect(await e.evaluate(sp)).toBe(await e.evaluate(dense));
+    }
+    for (const metricName of ['accuracy', 'logLoss'] as const) {
+      const e = new MulticlassClassificationEvaluator({ metricName });
+      expect(await e.evaluate(sp)).toBe(await e.evaluate(dense));
+    }
+  });
+
   it('a missing label column is a clear error before any task', async () => {
     const df = spark.createDataFrame([[0.5, 1]], new Schema([field('score', Float64Type), field('y', Float64Type)]));
     await expect(new BinaryClassificationEvaluator({ rawPredictionCol: 'score' }).evaluate(df)).rejects.toThrow(/labelCol 'label' is not a column/);

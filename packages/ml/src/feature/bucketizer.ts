@@ -3,7 +3,7 @@ import { Estimator, Model } from '../base/stage.js';
 import { checks, ParamError } from '../param/params.js';
 import { toNumber } from '../persistence/persistence.js';
 import { ByteWriter } from './codec.js';
-import { checkOutputFree, columnPairs, columnType, doubleField, loadAs, mapColumns, NUMBER_KINDS, partitionStats, registerFeatureLoader, withFields } from './common.js';
+import { checkOutputFree, columnPairs, inputParam, columnType, doubleField, loadAs, mapColumns, NUMBER_KINDS, partitionStats, registerFeatureLoader, withFields } from './common.js';
 import { mergeValueCounts } from './kernels.js';
 import { discretizerSplits } from './quantile.js';
 
@@ -41,7 +41,7 @@ export class Bucketizer extends Model<BucketizerParams> {
   transformSchema(schema: Schema): Schema {
     const pairs = columnPairs(this as never);
     this.splitsPerColumn(pairs.length);
-    for (const [i] of pairs) columnType(this, schema, 'inputCol', i, NUMBER_KINDS, 'a numeric column');
+    for (const [i] of pairs) columnType(this, schema, inputParam(this as never), i, NUMBER_KINDS, 'a numeric column');
     checkOutputFree(this, schema, pairs.map(([, o]) => o));
     return withFields(schema, pairs.map(([, o]) => doubleField(o)));
   }
@@ -103,7 +103,7 @@ export class QuantileDiscretizer extends Estimator<Bucketizer, QuantileDiscretiz
   }
   transformSchema(schema: Schema): Schema {
     const pairs = columnPairs(this as never);
-    for (const [i] of pairs) columnType(this, schema, 'inputCol', i, NUMBER_KINDS, 'a numeric column');
+    for (const [i] of pairs) columnType(this, schema, inputParam(this as never), i, NUMBER_KINDS, 'a numeric column');
     checkOutputFree(this, schema, pairs.map(([, o]) => o));
     return withFields(schema, pairs.map(([, o]) => doubleField(o)));
   }

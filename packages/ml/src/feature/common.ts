@@ -50,6 +50,11 @@ export function columnPairs(stage: Params<Record<string, unknown>>): [string, st
   return multi.map((c, i) => [c, outs[i]!]);
 }
 
+/** The input param the user set (inputCols or inputCol), for errors that name it. */
+export function inputParam(stage: Params<Record<string, unknown>>): 'inputCol' | 'inputCols' {
+  return stage.getOrUndefined('inputCols') !== undefined ? 'inputCols' : 'inputCol';
+}
+
 export function checkOutputFree(stage: object, schema: Schema, outputs: readonly string[]): void {
   for (const o of outputs) if (schema.has(o)) throw new ParamError(`${stage.constructor.name}: output column '${o}' already exists`);
 }

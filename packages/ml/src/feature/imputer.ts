@@ -3,7 +3,7 @@ import { Estimator, Model } from '../base/stage.js';
 import { checks } from '../param/params.js';
 import { toNumber } from '../persistence/persistence.js';
 import { ByteReader, ByteWriter } from './codec.js';
-import { checkOutputFree, columnPairs, columnType, doubleField, loadAs, mapColumns, NUMBER_KINDS, partitionStats, registerFeatureLoader, withFields } from './common.js';
+import { checkOutputFree, columnPairs, inputParam, columnType, doubleField, loadAs, mapColumns, NUMBER_KINDS, partitionStats, registerFeatureLoader, withFields } from './common.js';
 import { mergeValueCounts } from './kernels.js';
 import { modeFromCounts, quantilesFromCounts } from './quantile.js';
 
@@ -74,7 +74,7 @@ function nanAsText(m: { paramMap: Record<string, unknown>; defaultParamMap: Reco
 
 function imputerSchema(stage: Imputer | ImputerModel, schema: Schema): Schema {
   const pairs = columnPairs(stage as never);
-  for (const [i] of pairs) columnType(stage, schema, pairs.length > 1 ? 'inputCols' : 'inputCol', i, NUMBER_KINDS, 'a numeric column');
+  for (const [i] of pairs) columnType(stage, schema, inputParam(stage as never), i, NUMBER_KINDS, 'a numeric column');
   checkOutputFree(stage, schema, pairs.map(([, o]) => o).filter((o) => !pairs.some(([i]) => i === o)));
   // Spark casts each output back to its input's type (an int column gets a truncated surrogate).
   return withFields(schema, pairs.map(([i, o]) => field(o, schema.field(i).type)));

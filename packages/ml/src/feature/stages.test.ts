@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataFrame, Float64Type, Int32Type, Schema, Session, SparseVector, Utf8Type, VectorType, field, typeToString } from '@quiver/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type DataFrame, Float64Type, Int32Type, Schema, Session, SparseVector, Utf8Type, VectorType, col, field, typeToString } from '@quiver/core';
 import { ParamError } from '../param/params.js';
 import { ModelLoadError } from '../persistence/persistence.js';
 import { Pipeline, PipelineModel } from '../pipeline/pipeline.js';
@@ -214,3 +214,57 @@ describe('feature stages in a Pipeline', () => {
     await expect(p.fit(df)).rejects.toThrow(/inputCols 'distanc' is not a column/);
   });
 });
+
+describe('statistics are one distributed aggregation per fit', () => {
+  it('every estimator\'s fit runs exactly one job, a partition function whose partial results the driver merges; no rows are collected', async () => {
+    const schema = new Schema([field('id', Float64Type), field('cat', Utf8Type), field('a', Float64Type), field('b', Float64Type), field('v', VectorType(3))]);
+    const rows = Array.from({ length: 90 }, (_, i) => [i, ['x', 'y', 'z'][i % 3]!, i % 7 === 0 ? NaN : (i * 13) % 17, i % 5 === 0 ? null : i / 3, [i % 4, (i * 7) % 11, -i]]);
+    const df = frame(rows, schema).withColumn('ci', col('id').mod(4));
+    const executor = (spark as unknown as { executor: { runJob: (...a: unknown[]) => unknown } }).executor;
+    const estimators: [string, { fit(d: DataFrame): Promise<unknown> }][] = [
+      ['StringIndexer', new StringIndexer({ inputCol: 'cat', outputCol: 'o' })],
+      ['OneHotEncoder', new OneHotEncoder({ inputCols: ['ci'], outputCols: ['o'] })],
+      ['StandardScaler', new StandardScaler({ inputCol: 'v', outputCol: 'o', withMean: true })],
+      ['MinMaxScaler', new MinMaxScaler({ inputCol: 'v', outputCol: 'o' })],
+      ...(['mean', 'median', 'mode'] as const).map((strategy): [string, Imputer] => [`Imputer ${strategy}`, new Imputer({ inputCols: ['a', 'b'], outputCols: ['ao', 'bo'], strategy })]),
+      ['QuantileDiscretizer', new QuantileDiscretizer({ inputCol: 'b', outputCol: 'o', numBuckets: 4, handleInvalid: 'skip' })],
+    ];
+    for (const [name, est] of estimators) {
+      const spy = vi.spyOn(executor, 'runJob');
+      try {
+        await est.fit(df);
+        const jobs = spy.mock.calls.map((c) => (c[1] as { mode?: string } | undefined)?.mode ?? 'collect');
+        expect(jobs, name).toEqual(['result']);
+      } finally {
+        spy.mockRestore();
+      }
+    }
+  });
+});
+
+describe('sparse and dense vectors', () => {
+  it('StandardScaler, MinMaxScaler and PolynomialExpansion fit and transform sparse rows as their dense form', async () => {
+    const values = Array.from({ length: 40 }, (_, i) => [i % 3 === 0 ? 0 : (i * 7) % 13 - 4, i % 2 === 0 ? 0 : i / 5, (i * 11) % 5 === 0 ? 0 : -i]);
+    const denseDf = frame(values.map((v, i) => [i, v]), new Schema([field('id', Float64Type), field('x', VectorType(3))]));
+    const sparseDf = frame(values.map((v, i) => [i, SparseVector.of(3, [0, 1, 2].filter((j) => v[j] !== 0), v.filter((x) => x !== 0))]),
+      new Schema([field('id', Float64Type), field('x', VectorType(3, true))]));
+    expect(typeToString(sparseDf.schema.fields[1]!.type)).not.toBe(typeToString(denseDf.schema.fields[1]!.type));
+    const stages = [
+      () => new StandardScaler({ inputCol: 'x', outputCol: 'y', withMean: true }),
+      () => new StandardScaler({ inputCol: 'x', outputCol: 'y' }),
+      () => new MinMaxScaler({ inputCol: 'x', outputCol: 'y' }),
+      () => new PolynomialExpansion({ inputCol: 'x', outputCol: 'y', degree: 2 }),
+    ];
+    for (const make of stages) {
+      const apply = async (df: DataFrame) => {
+        const st = make();
+        const model = 'fit' in st ? await (st as StandardScaler).fit(df) : st;
+        return (await column(ordered(await model.transform(df)), 'y')).map(dense);
+      };
+      const [a, b] = [await apply(denseDf), await apply(sparseDf)];
+      expect(b.length, make().constructor.name).toBe(values.length);
+      closeRows(b, a, 1e-12);
+    }
+  });
+});
+

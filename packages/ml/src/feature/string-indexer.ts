@@ -2,7 +2,7 @@ import { type DataFrame, type Schema, col } from '@quiver/core';
 import { Estimator, Model } from '../base/stage.js';
 import { checks, ParamError } from '../param/params.js';
 import { ByteWriter } from './codec.js';
-import { checkOutputFree, columnPairs, columnType, doubleField, loadAs, mapColumns, NUMBER_KINDS, partitionStats, registerFeatureLoader, withFields } from './common.js';
+import { checkOutputFree, columnPairs, inputParam, columnType, doubleField, loadAs, mapColumns, NUMBER_KINDS, partitionStats, registerFeatureLoader, withFields } from './common.js';
 import { mergeLabelCounts } from './kernels.js';
 import { labelOrder, type StringOrderType } from './string-order.js';
 
@@ -48,7 +48,7 @@ export class StringIndexer extends Estimator<StringIndexerModel, StringIndexerPa
 
 function indexerSchema(stage: StringIndexer | StringIndexerModel, schema: Schema): Schema {
   const pairs = columnPairs(stage as never);
-  for (const [i] of pairs) columnType(stage, schema, pairs.length > 1 ? 'inputCols' : 'inputCol', i, ['utf8', ...NUMBER_KINDS], 'a string or numeric column');
+  for (const [i] of pairs) columnType(stage, schema, inputParam(stage as never), i, ['utf8', ...NUMBER_KINDS], 'a string or numeric column');
   checkOutputFree(stage, schema, pairs.map(([, o]) => o));
   return withFields(schema, pairs.map(([, o]) => doubleField(o)));
 }

@@ -1,7 +1,10 @@
 /**
  * Partition functions of the linear models (LogisticRegression, LinearRegression), imported by workers by URL.
  * Each reads a DataFrame laid out by the driver as [features: vector, label: double, weight?: double] and
- * returns float64 sums the driver adds up (Spark's treeAggregate of loss and gradient).
+ * returns its partition's float64 partial sums; the driver adds the partials up in partition order (sumParts).
+ * Unlike Spark's treeAggregate there is no tree or per-worker combine: on a cluster each partition's partial
+ * (8 * (1 + K*d + K) bytes for the logistic loss and gradient, 8 * (d*d + 2*d + 3) for the gramian) goes from
+ * its worker to the scheduler in its TaskResult and on to the driver in the RunStage answer.
  */
 import type { PartitionContext, PartitionData, Vec } from '@quiver/core';
 import { toBytes, toDoubles } from './doubles.js';

@@ -77,5 +77,29 @@ describe('LinearRegression', () => {
   it('null features and labels are clear errors naming the column', async () => {
     const df = spark.createDataFrame([{ f: Float64Array.of(1, 2), y: 1.5 }, { f: Float64Array.of(0, 1), y: null }]);
     await expect(new LinearRegression({ featuresCol: 'f', labelCol: 'y' }).fit(df)).rejects.toThrow(/labelCol 'y' has 1 null rows/);
+    for (const solver of ['normal', 'l-bfgs'] as const) {
+      const nullRow = spark.createDataFrame([{ f: Float64Array.of(1, 2), y: 1.5 }, { f: null, y: 2 }, { f: Float64Array.of(0, 1), y: 0.5 }]);
+      await expect(new LinearRegression({ featuresCol: 'f', labelCol: 'y', solver }).fit(nullRow)).rejects.toThrow(/featuresCol 'f' has 1 null rows/);
+      const nan = spark.createDataFrame([{ f: Float64Array.of(1, NaN), y: 1.5 }, { f: Float64Array.of(0, 1), y: 0.5 }, { f: Float64Array.of(2, 1), y: 1 }]);
+      await expect(new LinearRegression({ featuresCol: 'f', labelCol: 'y', solver }).fit(nan)).rejects.toThrow(/featuresCol 'f' has 1 NaN or infinite values/);
+    }
+  });
+
+  it("solver 'auto' takes the normal equations up to 4096 features and L-BFGS above, as Spark", async () => {
+    // 4097 sparse features: 'auto' must fit exactly what 'l-bfgs' fits (the normal equations would need a 4097² gramian).
+    const rows = (d: number) => Array.from({ length: 60 }, (_, i) => {
+      const idx = [i % 7, 7 + (i % 5), d - 1 - (i % 3)];
+      const val = [1 + (i % 4), 0.5 * ((i * 13) % 9) - 2, (i % 2) + 0.25];
+      return { features: SparseVector.of(d, idx, val), label: 2 * val[0]! - val[1]! + 0.5 * val[2]! + ((i * 31) % 11) / 11 };
+    });
+    const fit = (d: number, solver: 'auto' | 'normal' | 'l-bfgs') => new LinearRegression({ regParam: 0.1, solver, tol: 1e-9, maxIter: 500 })
+      .fit(spark.createDataFrame(rows(d)).repartition(2));
+    const [wide, wideLbfgs] = [await fit(4097, 'auto'), await fit(4097, 'l-bfgs')];
+    expect(Array.from(wide.coefficients)).toEqual(Array.from(wideLbfgs.coefficients));
+    expect(wide.intercept).toBe(wideLbfgs.intercept);
+    expect(wide.summary!.totalIterations).toBeGreaterThan(1);
+    const [narrow, narrowNormal, narrowLbfgs] = [await fit(40, 'auto'), await fit(40, 'normal'), await fit(40, 'l-bfgs')];
+    expect(Array.from(narrow.coefficients)).toEqual(Array.from(narrowNormal.coefficients));
+    expect(Array.from(narrow.coefficients)).not.toEqual(Array.from(narrowLbfgs.coefficients));
   });
 });

@@ -25,6 +25,21 @@ class Threshold extends Estimator<ThresholdModel, ThresholdParams> {
   protected async train(): Promise<ThresholdModel> { this.fits++; return new ThresholdModel().setParams({ threshold: this.get('threshold') }); }
 }
 
+// Fits that take a while and count how many run at once (copies made per param map share the counter).
+const running = { now: 0, max: 0 };
+class SlowThreshold extends Threshold {
+  protected override async train(): Promise<ThresholdModel> {
+    running.now++;
+    running.max = Math.max(running.max, running.now);
+    try {
+      await new Promise((r) => setTimeout(r, 40));
+      return await super.train();
+    } finally {
+      running.now--;
+    }
+  }
+}
+
 let spark: Session;
 let dir: string;
 beforeAll(async () => { spark = await Session.builder().master('local[2]').getOrCreate(); dir = mkdtempSync(join(tmpdir(), 'quiver-tuning-')); });
@@ -69,6 +84,24 @@ describe('CrossValidator', () => {
     expect(again.avgMetrics).toEqual(model.avgMetrics);
     expect(await evaluator.evaluate(await again.transform(df))).toBe(1);
   });
+  it('parallelism bounds the fits running at once and changes no metric; the seed fixes the folds', async () => {
+    const t = new SlowThreshold();
+    const maps = new ParamGridBuilder().addGrid(t, 'threshold', [1, 2, 3, 5, 6]).build();
+    const evaluator = new MulticlassClassificationEvaluator({ metricName: 'accuracy' });
+    const df = data();
+    const run = async (parallelism: number, seed: number) => {
+      running.max = 0;
+      const model = await new CrossValidator({ estimator: t, estimatorParamMaps: maps, evaluator, numFolds: 3, seed, parallelism }).fit(df);
+      return { max: running.max, avg: model.avgMetrics };
+    };
+    const [one, two, four, again, other] = [await run(1, 7), await run(2, 7), await run(4, 7), await run(4, 7), await run(4, 8)];
+    expect([one.max, two.max, four.max]).toEqual([1, 2, 4]);
+    expect(two.avg).toEqual(one.avg);
+    expect(four.avg).toEqual(one.avg);
+    expect(again.avg).toEqual(four.avg);
+    expect(other.avg).not.toEqual(four.avg);
+  });
+
   it('numFolds below 2 is rejected when set, naming the param', async () => {
     const t = new Threshold();
     const cv = new CrossValidator({ estimator: t, estimatorParamMaps: new ParamGridBuilder().addGrid(t, 'threshold', [1]).build(), evaluator: new MulticlassClassificationEvaluator() });
@@ -81,9 +114,15 @@ describe('TrainValidationSplit', () => {
     const t = new Threshold();
     const tvs = new TrainValidationSplit({ estimator: t, estimatorParamMaps: new ParamGridBuilder().addGrid(t, 'threshold', [0, 3]).build(),
       evaluator: new MulticlassClassificationEvaluator({ metricName: 'accuracy' }), trainRatio: 0.8, seed: 1 });
-    const model = await tvs.fit(data());
+    const df = data();
+    const model = await tvs.fit(df);
     expect(model.validationMetrics.length).toBe(2);
     expect(model.validationMetrics[1]).toBe(1);
     expect(model.bestModel.get('threshold' as never)).toBe(3);
+    // The split is randomSplit([0.8, 0.2], seed): threshold 0's metric recomputed on that validation part.
+    const [, validation] = df.randomSplit([0.8, 0.2], 1);
+    const byHand = await new MulticlassClassificationEvaluator({ metricName: 'accuracy' }).evaluate(await new ThresholdModel().setParams({ threshold: 0 }).transform(validation));
+    expect(model.validationMetrics[0]).toBeCloseTo(byHand, 12);
+    expect(byHand).toBeLessThan(1);
   });
 });

@@ -1,9 +1,9 @@
 // XGBoost training on a real cluster (bin/quiver scheduler + 3 worker processes): one barrier task per
 // worker process, joined by the tracker the driver's broker starts; kill -9 of a worker mid-training.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataFrame, Session } from '@quiver/core';
+import { type DataFrame, F, Session, col } from '@quiver/core';
 import { TestCluster } from '../../../../test/cluster/harness.js';
 import { areaUnderROC, countsFromRows } from '../evaluation/binary-metrics.js';
 import { XGBoostClassifier } from './estimator.js';
@@ -43,6 +43,35 @@ async function auc(model: Awaited<ReturnType<XGBoostClassifier['fit']>>, s: Sess
   return areaUnderROC(countsFromRows(rows.map((r) => (r.probability as Float64Array)[1]!), FIXTURE.y), 0);
 }
 
+/** TCP ports this process listens on (the driver: its block server, the tracker broker, each attempt's tracker). */
+function listeningPorts(): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch { /* closed meanwhile */ }
+  }
+  const ports: number[] = [];
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports.sort((a, b) => a - b);
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const jobNumber = (l: Record<string, unknown>) => Number(/job(\d+)$/.exec(String(l.jobId))?.[1] ?? -1);
+
 describe('XGBoost on a 3-worker cluster', () => {
   it('three barrier tasks on three worker processes train a model as good as one worker', async () => {
     const params = { numRound: 8, maxDepth: 4, eta: 0.3, maxBin: 64, seed: 0, nthread: 1 };
@@ -53,12 +82,14 @@ describe('XGBoost on a 3-worker cluster', () => {
 
   it('kill -9 of a worker while the barrier stage trains: the stage reruns on a fresh tracker and returns a model', async () => {
     await cluster.addWorker(); // a spare slot, so the rerun still finds 3
-    const jobNumber = (l: Record<string, unknown>) => Number(/job(\d+)$/.exec(String(l.jobId))?.[1] ?? -1);
+    const portsBefore = listeningPorts();
     const seen = Math.max(-1, ...cluster.workers.flatMap((w) => w.logs.map(jobNumber)));
     const training = new XGBoostClassifier({ numRound: 3000, maxDepth: 4, nthread: 1, numWorkers: 3 }).fit(frame(spark))
       .then((m) => m, (e: Error) => e);
     // Job seen + 1 scans the labels; seen + 2 is the barrier training stage.
     const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
+    // Training is under way once the broker and attempt 0's tracker listen (the first task asked for it).
+    await until(() => listeningPorts().length >= portsBefore.length + 2, 20_000);
     await new Promise((r) => setTimeout(r, 300));
     await cluster.kill9(victim);
     const model = await training;
@@ -66,6 +97,8 @@ describe('XGBoost on a 3-worker cluster', () => {
     expect(await auc(model, spark)).toBeGreaterThan(0.9);
     const reruns = cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2 && Number(l.attempt) > 0);
     expect(reruns.length).toBeGreaterThanOrEqual(3);
+    // Both attempts' trackers and the broker are closed: the driver listens on what it listened on before.
+    expect(listeningPorts()).toEqual(portsBefore);
   });
 });
 
@@ -88,5 +121,49 @@ describe('XGBoost on a 3-worker cluster against xgboost.dask', () => {
     const scored = await (await model.transform(test)).orderBy('id').collect();
     const auc = areaUnderROC(countsFromRows(scored.map((r) => (r.probability as Float64Array)[1]!), DASK.y_test), 0);
     expect(Math.abs(auc - DASK.dask_test_auc)).toBeLessThan(0.002);
+  });
+});
+
+describe('XGBoost on a cluster whose training task fails every attempt', () => {
+  it('the barrier stage is rerun as a whole up to the retry limit, then fails with the task\'s error; no tracker port left open', async () => {
+    const portsBefore = listeningPorts();
+    const seen = Math.max(-1, ...cluster.workers.flatMap((w) => w.logs.map(jobNumber)));
+    // A null weight is read only by the training tasks: one of the three fails on every attempt, after joining the group.
+    const df = frame(spark).withColumn('w', F.when(col('id').equalTo(7), null).otherwise(1.0));
+    const started = Date.now();
+    const outcome = await new XGBoostClassifier({ numRound: 5, maxDepth: 4, nthread: 1, numWorkers: 3, weightCol: 'w', timeout: 60 }).fit(df)
+      .then(() => null, (e: Error) => e);
+    // The cause, not the partners' broken collective calls that followed it.
+    expect(outcome?.message).toMatch(/^(Task \d+\.\d failed \(4 attempts\): )?weightCol 'w' is null in row \d+ of partition \d/);
+    expect(outcome?.message).toMatch(/failed \(4 attempts\)|in attempt 3/);
+    expect(Date.now() - started).toBeLessThan(45_000);
+    // Four attempts of the three tasks, each attempt with all three tasks (the group is per attempt).
+    const starts = cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) > seen);
+    const barrier = starts.find((l) => Number(l.attempt) === 3)!; // a task of the training stage's last attempt
+    const attempts = new Map<number, number>();
+    for (const l of starts.filter((x) => x.jobId === barrier.jobId && x.stageId === barrier.stageId)) attempts.set(Number(l.attempt), (attempts.get(Number(l.attempt)) ?? 0) + 1);
+    expect([...attempts.entries()].sort((a, b) => a[0] - b[0])).toEqual([[0, 3], [1, 3], [2, 3], [3, 3]]);
+    expect(listeningPorts()).toEqual(portsBefore);
+  });
+});
+
+describe('XGBoost on a cluster that loses a worker it cannot replace', () => {
+  it('kill -9 with no spare slot: the rerun is refused with a clear error, no hang, no tracker port left open', async () => {
+    // After the tests above the cluster has 3 live workers (4 started, one killed): exactly the 3 slots training needs.
+    const portsBefore = listeningPorts();
+    const seen = Math.max(-1, ...cluster.workers.flatMap((w) => w.logs.map(jobNumber)));
+    const started = Date.now();
+    const training = new XGBoostClassifier({ numRound: 3000, maxDepth: 4, nthread: 1, numWorkers: 3, timeout: 60 }).fit(frame(spark))
+      .then((m) => m, (e: Error) => e);
+    const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
+    // Training is under way once the broker and attempt 0's tracker listen (the first task asked for it).
+    await until(() => listeningPorts().length >= portsBefore.length + 2, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    await cluster.kill9(victim);
+    const outcome = await training;
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toMatch(/barrier stage needs all 3 tasks to run at once, but the cluster has 2 task slots now/);
+    expect(Date.now() - started).toBeLessThan(45_000); // the surviving partners fail at once, not after the 60 s timeout
+    expect(listeningPorts()).toEqual(portsBefore);
   });
 });

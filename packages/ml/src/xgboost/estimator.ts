@@ -6,7 +6,7 @@ import { Estimator, Model, NUMERIC_KINDS, VECTOR_KINDS, checkColumn, checkNewCol
 import { ParamError, checks } from '../param/params.js';
 import { ModelLoadError, applyParams, readData, readMetadata, registerLoader } from '../persistence/persistence.js';
 import {
-  type PredictHeader, type TrainHeader, type TrainResult, defaultThreads, packArgs, unpackArgs,
+  type LabelStats, type LabelStatsHeader, type PredictHeader, type TrainHeader, type TrainResult, defaultThreads, packArgs, unpackArgs,
 } from './kernels.js';
 import { Booster, type ImportanceType, type ParamValue, loadXGBoost } from './native.js';
 import { TrackerBroker } from './tracker-broker.js';
@@ -129,12 +129,20 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
     loadXGBoost(); // a missing or old libxgboost fails here, on the driver, before any task
     const get = <K extends keyof XGBoostParams>(k: K) => this.get(k as keyof P & string) as unknown as XGBoostParams[K];
     const labelCol = get('labelCol');
-    const statsParts = (await df.runPartitions({ module: KERNELS, fn: 'xgbLabelStats', args: packArgs({ labelCol }) }))
+    const statsHeader: LabelStatsHeader = {
+      labelCol, featuresCol: get('featuresCol'), missing: get('missing'), validationIndicatorCol: get('validationIndicatorCol') || null,
+    };
+    const statsParts = (await df.runPartitions({ module: KERNELS, fn: 'xgbLabelStats', args: packArgs(statsHeader) }))
       .map((b) => unpackArgs<LabelStats>(b).header);
     const stats = statsParts.reduce((a, b) => ({
       rows: a.rows + b.rows, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max), nonInteger: a.nonInteger + b.nonInteger,
+      trainRows: a.trainRows + b.trainRows, present: a.present + b.present, cols: a.cols,
     }));
     if (stats.rows === 0) throw new Error(`${this.constructor.name}: cannot train on an empty data set`);
+    if (stats.trainRows > 0 && stats.present === 0) {
+      // XGBoost would fit one constant leaf without a word.
+      throw new Error(`${this.constructor.name}: every value of featuresCol '${statsHeader.featuresCol}' in the training rows is missing (${stats.trainRows} rows × ${stats.cols} features)`);
+    }
     const { task, numClass, extra } = this.task(stats);
 
     const numWorkers = get('numWorkers');
@@ -174,8 +182,15 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
         tracker: broker?.address ?? null,
         numWorkers,
       };
-      const out = (await data.runPartitions({ module: KERNELS, fn: 'xgbTrain', args: packArgs(header), barrier: numWorkers > 1 }))
-        .map((b) => unpackArgs<TrainResult>(b));
+      const out = (await data.runPartitions({ module: KERNELS, fn: 'xgbTrain', args: packArgs(header), barrier: numWorkers > 1 }).catch((e: Error) => {
+        // The error the job reports may be a partner's broken collective call; name the task that failed first.
+        const cause = broker?.causeOf(e.message);
+        if (cause) {
+          e.message = `${cause.message} (the training task of partition ${cause.partition} failed first, in attempt ${cause.attempt}; `
+            + `the job reported a partner that failed after it: ${e.message.split('\n')[0]})`;
+        }
+        throw e;
+      })).map((b) => unpackArgs<TrainResult>(b));
       await broker?.wait();
       results = out.map((o) => o.header);
       model = out.find((o) => o.header.rank === 0)!.payload.slice();
@@ -194,7 +209,6 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
   }
 }
 
-interface LabelStats { rows: number; min: number; max: number; nonInteger: number }
 
 abstract class XGBoostModel<P extends XGBoostParams> extends Model<P> {
   state: ModelState;
@@ -211,6 +225,9 @@ abstract class XGBoostModel<P extends XGBoostParams> extends Model<P> {
   get evalLog(): readonly string[] { return this.state.evalLog; }
   /** The booster in XGBoost's UBJSON (or JSON, after load) format. */
   get modelBytes(): Uint8Array { return this.state.model; }
+
+  /** The booster load() already parsed, so it is not parsed twice. */
+  adoptBooster(b: Booster): void { this.booster_ = Promise.resolve(b); }
 
   /** The native booster on the driver (loaded once). */
   booster(): Promise<Booster> {
@@ -274,7 +291,8 @@ abstract class XGBoostModel<P extends XGBoostParams> extends Model<P> {
   protected override copyState(to: this): void { to.state = this.state; }
 }
 
-function loadState(dir: string): ModelState {
+/** The saved state, its booster parsed by XGBoost now: a corrupt file fails the load, not a later transform's tasks. */
+async function loadState(dir: string): Promise<{ state: ModelState; booster: Booster }> {
   const d = readData<Omit<ModelState, 'model'> & { model: string }>(dir);
   let model: Uint8Array;
   try {
@@ -282,7 +300,22 @@ function loadState(dir: string): ModelState {
   } catch (e) {
     throw new ModelLoadError(`${dir} is incomplete: ${(e as Error).message}`);
   }
-  return { ...d, model };
+  loadXGBoost();
+  let booster: Booster;
+  try {
+    booster = await Booster.load(model);
+  } catch (e) {
+    throw new ModelLoadError(`${join(dir, d.model)} is not an XGBoost model: ${(e as Error).message}`);
+  }
+  return { state: { ...d, model }, booster };
+}
+
+async function loadModel<P extends XGBoostParams, M extends XGBoostModel<P>>(dir: string, cls: string, make: (s: ModelState) => M): Promise<M> {
+  const m = readMetadata(dir, cls);
+  const { state, booster } = await loadState(dir);
+  const model = make(state);
+  model.adoptBooster(booster);
+  return applyParams(model, m, dir);
 }
 
 // ---- classifier ------------------------------------------------------------------------------
@@ -320,8 +353,7 @@ export class XGBoostClassificationModel extends XGBoostModel<XGBoostClassifierPa
   }
   protected override newInstance(): this { return new XGBoostClassificationModel(this.state) as this; }
   static async load(dir: string): Promise<XGBoostClassificationModel> {
-    const m = readMetadata(dir, 'XGBoostClassificationModel');
-    return applyParams(new XGBoostClassificationModel(loadState(dir)), m, dir);
+    return loadModel(dir, 'XGBoostClassificationModel', (s) => new XGBoostClassificationModel(s));
   }
 }
 
@@ -351,8 +383,7 @@ export class XGBoostRegressionModel extends XGBoostModel<XGBoostParams> {
   }
   protected override newInstance(): this { return new XGBoostRegressionModel(this.state) as this; }
   static async load(dir: string): Promise<XGBoostRegressionModel> {
-    const m = readMetadata(dir, 'XGBoostRegressionModel');
-    return applyParams(new XGBoostRegressionModel(loadState(dir)), m, dir);
+    return loadModel(dir, 'XGBoostRegressionModel', (s) => new XGBoostRegressionModel(s));
   }
 }
 

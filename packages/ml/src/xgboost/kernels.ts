@@ -10,7 +10,7 @@ import { denseColumn, toDenseMatrix } from '../linalg/vectors.js';
 import {
   Booster, communicatorFinalize, communicatorInit, DMatrix, Lane, loadXGBoost, type ParamValue,
 } from './native.js';
-import { askTracker } from './tracker-broker.js';
+import { askTracker, reportFailure } from './tracker-broker.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -96,9 +96,27 @@ export interface TrainResult {
   evalLog: string[];
 }
 
-/** Rows and label range of one partition, read before training picks the number of classes and workers. */
+export interface LabelStatsHeader {
+  labelCol: string;
+  featuresCol: string;
+  /** null stands for NaN (JSON). */
+  missing: number | null;
+  validationIndicatorCol: string | null;
+}
+
+export interface LabelStats {
+  rows: number; min: number; max: number; nonInteger: number;
+  /** Training (non-validation) rows, and their feature values that are not missing. */
+  trainRows: number; present: number; cols: number;
+}
+
+/**
+ * Rows and label range of one partition, read before training picks the number of classes and workers, and
+ * how many feature values of its training rows are present: the driver refuses a data set where none is (one
+ * worker's rows may all be missing in a collective fit, so the workers cannot decide it alone).
+ */
 export function xgbLabelStats(part: PartitionData, args: Uint8Array, ctx: PartitionContext): Uint8Array {
-  const { header } = unpackArgs<{ labelCol: string }>(args);
+  const { header } = unpackArgs<LabelStatsHeader>(args);
   const y = floats(part, header.labelCol, 'labelCol', ctx.partition);
   let min = Infinity, max = -Infinity, nonInteger = 0;
   for (let i = 0; i < y.length; i++) {
@@ -107,7 +125,26 @@ export function xgbLabelStats(part: PartitionData, args: Uint8Array, ctx: Partit
     if (v > max) max = v;
     if (!Number.isInteger(v)) nonInteger++;
   }
-  return packArgs({ rows: y.length, min, max, nonInteger });
+  const v = part.column(header.featuresCol);
+  if (v.type.kind !== 'vector') throw new Error(`featuresCol '${header.featuresCol}' is not a vector column`);
+  const cols = v.type.size;
+  const valid = header.validationIndicatorCol ? part.column(header.validationIndicatorCol).values as Uint8Array : null;
+  const missing = header.missing ?? NaN;
+  const isMissing = (x: number) => Number.isNaN(x) || x === missing;
+  let trainRows = 0, present = 0;
+  for (let i = 0; i < v.length; i++) {
+    if ((valid && valid[i]) || (v.validity && !v.validity[i])) continue; // null rows fail in training, naming the column
+    trainRows++;
+    if (v.type.sparse) {
+      const offs = v.offsets!, vals = v.values as Float64Array;
+      for (let k = offs[i]!; k < offs[i + 1]!; k++) if (!isMissing(vals[k]!)) present++;
+      if (!isMissing(0)) present += cols - (offs[i + 1]! - offs[i]!); // implicit zeros
+    } else {
+      const vals = v.values as Float64Array;
+      for (let j = i * cols; j < (i + 1) * cols; j++) if (!isMissing(vals[j]!)) present++;
+    }
+  }
+  return packArgs({ rows: y.length, min, max, nonInteger, trainRows, present, cols } satisfies LabelStats);
 }
 
 export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: PartitionContext): Promise<Uint8Array> {
@@ -149,7 +186,8 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
     const evalLog: string[] = [];
     let best = -1, bestScore: number | null = null;
     for (let i = 0; i < h.numRound; i++) {
-      await booster.updateOneIter(i, dtrain, lane);
+      // The driver refused a data set without any present feature value; this worker's rows are a part of it.
+      await booster.updateOneIter(i, dtrain, lane, { allMissing: 'allowed' });
       if (!dvalid) continue;
       // Metrics are reduced over all workers, so every rank takes the same early-stopping decision.
       const { raw, metrics } = await booster.evalOneIter(i, [['validation', dvalid]], lane);
@@ -166,6 +204,10 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
     const result: TrainResult = { rank: ctx.partition, bestIteration: dvalid ? best : booster.boostedRounds - 1, bestScore, evalLog };
     const model = ctx.partition === 0 ? await booster.save('ubj', lane) : new Uint8Array(0);
     return packArgs(result, model);
+  } catch (e) {
+    // Reported before finalizing below: no partner can fail because of this task before the broker has heard.
+    if (h.tracker) await reportFailure(h.tracker, ctx.attempt, ctx.partition, (e as Error).message);
+    throw e;
   } finally {
     for (const o of owned.reverse()) o.free();
     // Finalizing closes this worker's ring connections, so partners waiting in a collective call fail at once.

@@ -237,10 +237,11 @@ export class Booster {
 
   /**
    * One boosting round on dtrain. Throws XGBoost's own warning when a parameter name is not used, and
-   * refuses training data whose every feature value is missing (XGBoost would fit a constant).
+   * refuses training data whose every feature value is missing (XGBoost would fit a constant). A worker of a
+   * collective fit passes `allMissing: 'allowed'`: its rows are only part of the data, which the driver checked.
    */
-  async updateOneIter(iter: number, dtrain: DMatrix, lane?: Lane): Promise<void> {
-    if (iter === 0 && dtrain.numRow > 0 && dtrain.numNonMissing === 0) {
+  async updateOneIter(iter: number, dtrain: DMatrix, lane?: Lane, opts: { allMissing?: 'refused' | 'allowed' } = {}): Promise<void> {
+    if (iter === 0 && opts.allMissing !== 'allowed' && dtrain.numRow > 0 && dtrain.numNonMissing === 0) {
       throw new Error(`every feature value of the training data is missing (${dtrain.numRow} rows × ${dtrain.numCol} features)`);
     }
     const res = await x().boosterUpdateOneIter(this.handle, iter, dtrain.handle, lane?.handle);

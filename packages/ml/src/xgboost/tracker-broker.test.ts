@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Booster, communicatorFinalize, communicatorInit, DMatrix, Lane, loadXGBoost,
 } from './native.js';
-import { askTracker, TrackerBroker } from './tracker-broker.js';
+import { askTracker, reportFailure, TrackerBroker } from './tracker-broker.js';
 
 const ROWS = 200, COLS = 4;
 const x = Float32Array.from({ length: ROWS * COLS }, (_, i) => ((i * 7919) % 101) / 101);
@@ -55,6 +55,28 @@ describe('TrackerBroker', () => {
       const started = Date.now();
       await expect(worker(broker.address, 0, 0, false)).rejects.toThrow('Failed to bootstrap the communication group');
       expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('names the task that failed first when the job reports a partner that failed after it', async () => {
+    const broker = await TrackerBroker.start(3);
+    try {
+      await askTracker(broker.address, 0);
+      // The cause reports before it leaves the group; the partners' collective calls break after that.
+      await reportFailure(broker.address, 0, 2, "weightCol 'w' is null in row 8 of partition 2; XGBoost needs a value in every row");
+      await reportFailure(broker.address, 0, 1, 'XGDMatrixCreateFromDense: Ring allgather failed');
+      await reportFailure(broker.address, 0, 0, 'XGDMatrixCreateFromDense: Ring allgather failed');
+      expect(broker.causeOf('Task 1.1 failed (4 attempts): XGDMatrixCreateFromDense: Ring allgather failed')).toEqual({
+        attempt: 0, partition: 2, message: "weightCol 'w' is null in row 8 of partition 2; XGBoost needs a value in every row",
+      });
+      // The job already names the cause, or failed for a reason no task reported: nothing to add.
+      expect(broker.causeOf("Task 1.2 failed (4 attempts): weightCol 'w' is null in row 8 of partition 2; XGBoost needs a value in every row")).toBeNull();
+      expect(broker.causeOf('A barrier stage needs all 3 tasks to run at once, but the cluster has 2 task slots now')).toBeNull();
+      // A later attempt's failures replace the earlier ones.
+      await askTracker(broker.address, 1);
+      expect(broker.causeOf('Task 1.1 failed (4 attempts): XGDMatrixCreateFromDense: Ring allgather failed')).toBeNull();
     } finally {
       await broker.close();
     }

@@ -3,11 +3,15 @@
 // tracker per attempt: each training task asks the broker for its attempt's tracker address over a local
 // TCP line protocol ("<attempt>\n" -> JSON worker args), and the first ask of a new attempt replaces the
 // previous attempt's tracker, freeing its port.
+// A task that fails reports its error ("fail <attempt> <partition> <json message>\n") before it leaves the
+// group: its partners fail after it (their collective calls break), and the scheduler may hear from them
+// first, so the driver asks the broker which task failed first (causeOf) to name the cause.
 import { type AddressInfo, createServer, type Server, connect } from 'node:net';
 import { Tracker, type WorkerArgs } from './native.js';
 
 export class TrackerBroker {
   private readonly trackers = new Map<number, Tracker>();
+  private readonly failures = new Map<number, { partition: number; message: string }[]>();
   private latest = -1;
   private readonly server: Server;
   private readonly nWorkers: number;
@@ -30,6 +34,12 @@ export class TrackerBroker {
         line += chunk;
         if (!line.includes('\n')) return;
         try {
+          const fail = /^fail (\d+) (\d+) (.*)$/s.exec(line.trim());
+          if (fail) {
+            broker.recordFailure(Number(fail[1]), Number(fail[2]), String(JSON.parse(fail[3]!)));
+            socket.end(JSON.stringify({ ok: true }) + '\n');
+            return;
+          }
           socket.end(JSON.stringify({ args: broker.argsFor(Number(line.trim())) }) + '\n');
         } catch (e) {
           socket.end(JSON.stringify({ error: (e as Error).message }) + '\n');
@@ -70,6 +80,23 @@ export class TrackerBroker {
     return t.workerArgs;
   }
 
+  private recordFailure(attempt: number, partition: number, message: string): void {
+    const list = this.failures.get(attempt) ?? [];
+    list.push({ partition, message });
+    this.failures.set(attempt, list);
+  }
+
+  /**
+   * When `jobError` (what the job failed with) is the error of a training task of the latest attempt that
+   * was not the first to fail, the first failure: the cause, which the partners' errors followed from.
+   * Null when the job failed for another reason (too few slots, a lost worker) or already names the cause.
+   */
+  causeOf(jobError: string): { attempt: number; partition: number; message: string } | null {
+    const list = this.failures.get(this.latest);
+    if (!list?.length || jobError.includes(list[0]!.message)) return null;
+    return list.some((f) => jobError.includes(f.message)) ? { attempt: this.latest, ...list[0]! } : null;
+  }
+
   /** Waits for the attempt that succeeded to shut its tracker down. */
   async wait(): Promise<void> {
     await this.trackers.get(this.latest)?.wait();
@@ -103,5 +130,21 @@ export function askTracker(address: string, attempt: number): Promise<WorkerArgs
         reject(new Error(`the tracker broker at ${address} sent no answer`));
       }
     });
+  });
+}
+
+/**
+ * A failing training task's report, sent before it leaves the group so that it reaches the broker before any
+ * partner can fail because of it. Best effort: an unreachable broker only loses the report.
+ */
+export function reportFailure(address: string, attempt: number, partition: number, message: string): Promise<void> {
+  const at = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
+    socket.setTimeout(5_000, () => socket.destroy());
+    socket.on('connect', () => socket.write(`fail ${attempt} ${partition} ${JSON.stringify(message)}\n`));
+    socket.on('data', () => undefined);
+    socket.on('error', () => resolve());
+    socket.on('close', () => resolve());
   });
 }
