@@ -35,8 +35,25 @@ export class HashAggregator {
     }
   }
 
+  /**
+   * Partial states of every row on its own, without a hash table: what a partial aggregation gives when no two
+   * rows share a key. Used once a partial aggregation is found not to reduce its input (see hashAggregate).
+   */
+  static rowStates(specs: readonly AggSpec[], args: readonly (readonly Vec[])[], numRows: number): Vec[] {
+    const ids = new Int32Array(numRows);
+    for (let i = 0; i < numRows; i++) ids[i] = i;
+    const values: Vec[] = [];
+    specs.forEach((spec, k) => {
+      const accumulator = createAccumulator(spec, 'partial');
+      accumulator.grow(numRows);
+      accumulator.update(ids, args[k]!, numRows);
+      values.push(...accumulator.state(numRows));
+    });
+    return values;
+  }
+
   /** A global aggregate (no keys) has exactly one group even over no rows. */
-  private get numGroups(): number {
+  get numGroups(): number {
     return this.global ? 1 : this.groups.numGroups;
   }
 
