@@ -16,3 +16,4 @@ export {
   PartitionData, type PartitionContext, type PartitionFunction, type MapPartitionFunction,
   type PartitionFunctionOptions, type MapPartitionsOptions,
 } from './exec/partition-function.js';
+export type { UdfOptions, UserDefinedFunction } from './api/udf.js';

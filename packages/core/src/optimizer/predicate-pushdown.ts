@@ -1,4 +1,4 @@
-import { boundToString, referencedColumns, remapRefs } from '../expr/bound.js';
+import { boundToString, isDeterministic, referencedColumns, remapRefs } from '../expr/bound.js';
 import type { BoundExpr } from '../expr/bound.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { conjunction, splitConjuncts, substitute } from './expr-rewrite.js';
@@ -32,8 +32,16 @@ function pushFilter(child: LogicalPlan, conjuncts: BoundExpr[]): LogicalPlan {
   switch (child.kind) {
     case 'filter':
       return pushFilter(child.child, [...splitConjuncts(child.predicate), ...conjuncts]);
-    case 'project':
-      return { ...child, child: pushFilter(child.child, conjuncts.map((c) => substitute(c, child.exprs))) };
+    case 'project': {
+      // A nondeterministic udf must run once per row where the user put it: a conjunct that would copy it below stays.
+      const below: BoundExpr[] = [];
+      const above: BoundExpr[] = [];
+      for (const c of conjuncts) {
+        const pushed = substitute(c, child.exprs);
+        if (isDeterministic(pushed)) below.push(pushed); else above.push(c);
+      }
+      return filterOver(below.length ? { ...child, child: pushFilter(child.child, below) } : child, above);
+    }
     case 'sort': case 'repartition':
       return { ...child, child: pushFilter(child.child, conjuncts) } as LogicalPlan;
     case 'union':

@@ -142,7 +142,7 @@ function remapSides(e: BoundExpr, nl: number, nr: number): BoundExpr {
     switch (x.op) {
       case 'ref': return { ...x, index: map(x.index) };
       case 'lit': return x;
-      case 'call': return { ...x, args: x.args.map(go) };
+      case 'call': case 'udf': return { ...x, args: x.args.map(go) };
       case 'cast': return { ...x, child: go(x.child) };
       case 'case': return { ...x, branches: x.branches.map(([c, v]) => [go(c), go(v)] as const), otherwise: x.otherwise ? go(x.otherwise) : null };
     }
