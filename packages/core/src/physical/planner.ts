@@ -31,6 +31,8 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
     }
     case 'local':
       return { kind: 'block_scan', schema: p.schema, partitions: ctx.storeLocal(p), columns: null };
+    case 'map_partitions':
+      throw new Error('unreachable: mapPartitions output is computed as a cache before planning');
     case 'cached':
       return { kind: 'block_scan', schema: p.schema, partitions: ctx.cachedBlocks(p.cacheId), columns: p.columns };
     case 'project':

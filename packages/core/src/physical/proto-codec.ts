@@ -292,12 +292,13 @@ export interface DecodedTask {
   readonly fn: TaskFunction | null;
 }
 
-const FN_MODES = ['result', 'map_columns'] as const;
+const FN_MODES = ['result', 'map_columns', 'map_rows'] as const;
 
 function functionToProto(f: TaskFunction): Obj {
   return {
     module: f.module, exportName: f.fn, args: f.args, barrier: f.barrier, mode: FN_MODES.indexOf(f.mode), cacheKey: f.cacheKey,
     ...(f.outputSchema ? { outputSchema: schemaToProto(f.outputSchema) } : {}),
+    ...(f.userFunction ? { userFunction: userFunctionToProto(f.userFunction) } : {}),
   };
 }
 
@@ -306,6 +307,7 @@ function functionFromProto(o: Obj): TaskFunction {
     module: o.module as string, fn: o.exportName as string, args: (o.args as Uint8Array | undefined) ?? new Uint8Array(0),
     barrier: Boolean(o.barrier), mode: FN_MODES[(o.mode as number | undefined) ?? 0]!,
     outputSchema: o.outputSchema ? schemaFromProto(o.outputSchema as Obj) : null, cacheKey: (o.cacheKey as string | undefined) ?? '',
+    userFunction: o.userFunction ? userFunctionFromProto(o.userFunction as Obj) : null,
   };
 }
 
