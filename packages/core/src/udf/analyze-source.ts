@@ -61,7 +61,10 @@ export function analyzeFunction(fn: unknown, role: string): AnalyzedFunction {
   return { name, source, freeVariables: names };
 }
 
-/** Parses the source as an expression; method shorthand (`f(x) { ... }` from an object literal) is wrapped in an object first. */
+/**
+ * Parses the source as an expression; method shorthand (`f(x) { ... }` from an object literal) is wrapped in an
+ * object first. Either way the function's text starts a line, so stack frames on workers keep its line and columns.
+ */
 function parseFunction(text: string, what: string): { source: string; root: { program: acorn.Program; fn: acorn.Node } } {
   const tryParse = (src: string): acorn.Program | null => {
     try {
@@ -70,13 +73,13 @@ function parseFunction(text: string, what: string): { source: string; root: { pr
       return null;
     }
   };
-  const asExpression = `(${text}\n)`;
+  const asExpression = `(\n${text}\n)`;
   const program = tryParse(asExpression);
   const expr = program && program.body.length === 1 && program.body[0]!.type === 'ExpressionStatement' ? program.body[0].expression : null;
   if (program && expr && (expr.type === 'ArrowFunctionExpression' || expr.type === 'FunctionExpression')) {
     return { source: asExpression, root: { program, fn: expr } };
   }
-  const asMethod = `({ ${text}\n})`;
+  const asMethod = `({\n${text}\n})`;
   const wrapped = tryParse(asMethod);
   const obj = wrapped && wrapped.body[0]?.type === 'ExpressionStatement' ? wrapped.body[0].expression : null;
   if (wrapped && obj?.type === 'ObjectExpression' && obj.properties.length === 1 && obj.properties[0]!.type === 'Property') {

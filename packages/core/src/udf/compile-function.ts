@@ -9,6 +9,8 @@ import type { UserFunction } from './user-function.js';
  * the closure had them) and `require`, limited to Node's built-in modules as the driver checked.
  */
 const compiled = new Map<string, (...args: unknown[]) => unknown>();
+/** A worker daemon outlives many jobs, each udf with new captured values a new id: the oldest are dropped past this. */
+const MAX_COMPILED = 256;
 const nodeRequire = createRequire(import.meta.url);
 
 function requireBuiltin(id: string): unknown {
@@ -20,8 +22,10 @@ export function compileUserFunction(f: UserFunction): (...args: unknown[]) => un
   let fn = compiled.get(f.id);
   if (!fn) {
     const names = f.captures.map((c) => c.name);
-    const factory = vm.compileFunction(`'use strict'; return ${f.source};`, [...names, 'require'], { filename: `quiver-udf:${f.name}` });
+    // The source's first line is its wrapper's: line 1 of a stack frame is then the function's own first line.
+    const factory = vm.compileFunction(`'use strict'; return ${f.source};`, [...names, 'require'], { filename: `quiver-udf:${f.name}`, lineOffset: -1 });
     fn = factory(...f.captures.map((c) => decodeValue(c.value)), requireBuiltin) as (...args: unknown[]) => unknown;
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
     compiled.set(f.id, fn);
   }
   return fn;

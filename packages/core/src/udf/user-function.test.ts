@@ -54,6 +54,15 @@ describe('shipFunction accepts', () => {
     expect(run((p: string) => require('node:path').basename(p))('/a/b.txt')).toBe('b.txt');
   });
 
+  it("keeps the function's own lines and columns in stack frames", () => {
+    // Built outside vitest's transform, which would reformat the function's text.
+    const fails = new Function('return (x) => {\n  throw new Error(`bad ${x}`);\n}')() as (x: number) => never;
+    const frames = (() => { try { run(fails)(1); } catch (e) { return (e as Error).stack!; } return ''; })();
+    expect(frames).toContain('at quiver-udf:anonymous:2:9');
+    const method = new Function('return { check(x) { if (x) throw new Error("no"); } }.check')() as (x: number) => void;
+    expect((() => { try { run(method)(1); } catch (e) { return (e as Error).stack!; } return ''; })()).toContain('at check (quiver-udf:check:1:25)');
+  });
+
   it('compiles each shipped function once per thread', () => {
     const f = shipFunction((x: number) => x + 1, undefined, 'udf');
     expect(compileUserFunction(f)).toBe(compileUserFunction({ ...f }));
