@@ -29,11 +29,15 @@ function filterOver(child: LogicalPlan, conjuncts: readonly BoundExpr[]): Logica
 }
 
 function pushFilter(child: LogicalPlan, conjuncts: BoundExpr[]): LogicalPlan {
+  // A conjunct calling a nondeterministic udf is neither moved nor merged (as Spark): it stays here, over the
+  // deterministic conjuncts pushed below it.
+  const fixed = conjuncts.filter((c) => !isDeterministic(c));
+  if (fixed.length) return filterOver(pushFilter(child, conjuncts.filter(isDeterministic)), fixed);
   switch (child.kind) {
     case 'filter':
       return pushFilter(child.child, [...splitConjuncts(child.predicate), ...conjuncts]);
     case 'project': {
-      // A nondeterministic udf must run once per row where the user put it: a conjunct that would copy it below stays.
+      // Nor is a conjunct that would copy a nondeterministic udf from the projection below it.
       const below: BoundExpr[] = [];
       const above: BoundExpr[] = [];
       for (const c of conjuncts) {
