@@ -76,6 +76,7 @@ describe('mapPartitions', () => {
       fs.appendFileSync(`${marks}/p${ctx.partition}`, 'x');
       return { n: [ctx.numRows] };
     }, 'n int', { captures: { marks } });
+    expect(spark.explain(df.plan)).toContain('of MapPartitions anonymous');
     await new Promise((r) => setTimeout(r, 50));
     expect(() => readdirSync(marks)).toThrow();
     expect(Number((await df.agg(F.sum('n').alias('n')).collect())[0]!.n)).toBe(3000);

@@ -330,7 +330,8 @@ export class Session {
 
   explain(plan: LogicalPlan, extended = true): string {
     const optimized = optimize(plan);
-    const physical = planPhysical(optimized, this.plannerContext());
+    // A cache (or mapPartitions result) no action computed yet shows as a scan of no blocks: explain runs nothing.
+    const physical = planPhysical(optimized, { ...this.plannerContext(), cachedBlocks: (id: number) => this.cacheManager.materialized.get(id) ?? [] });
     const parts = extended
       ? ['== Logical Plan ==', explainLogical(plan), '', '== Optimized Logical Plan ==', explainLogical(optimized), '', '== Physical Plan ==', explainPhysical(physical)]
       : ['== Physical Plan ==', explainPhysical(physical)];
