@@ -77,6 +77,7 @@ describe('F.udf', () => {
   it('refuses a function that cannot be shipped when the udf is made', () => {
     const limit = 10;
     expect(() => F.udf((x: number) => x < limit, 'boolean')).toThrow("udf function 'anonymous' uses 'limit', which workers do not have");
+    expect(() => F.udf(async function later(x: number) { return x; }, 'int')).toThrow("udf function 'later' is async");
   });
 
   it('rejects a result of the wrong type, naming the udf', async () => {

@@ -36,6 +36,9 @@ export function udf(fn: (...args: never[]) => unknown, returnType?: DataType | s
   } catch (e) {
     throw new AnalysisError(`udf: ${(e as Error).message}`);
   }
+  if (Object.prototype.toString.call(fn) === '[object AsyncFunction]') {
+    throw new AnalysisError(`udf function '${fn.name || 'anonymous'}' is async: a udf returns its value for each row synchronously (use mapPartitions to await per partition)`);
+  }
   return makeUdf(shipFunction(fn, opts.captures, 'udf'), type, opts.deterministic ?? true);
 }
 

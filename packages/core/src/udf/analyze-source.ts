@@ -46,6 +46,7 @@ export function analyzeFunction(fn: unknown, role: string): AnalyzedFunction {
     throw new AnalysisError(`${what} is a native function, which has no source to ship: wrap it in a function of your own, e.g. (x) => Math.sqrt(x)`);
   }
   if (/^class\b/.test(text)) throw new AnalysisError(`${what} is a class: pass a function`);
+  if (/GeneratorFunction\]$/.test(Object.prototype.toString.call(fn))) throw new AnalysisError(`${what} is a generator: return the result itself`);
   const { source, root } = parseFunction(text, what);
   const ast = root.program;
   const names: string[] = [];

@@ -129,6 +129,13 @@ describe('shipFunction refuses, naming the function and why', () => {
     expect(refusal(importing)).toContain('uses import()');
   });
 
+  it('a function calling itself through the variable it is assigned to, and generators', () => {
+    const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
+    expect(refusal(fact)).toContain("udf function 'fact' calls itself through the variable it is assigned to, which workers do not have: make it a named function expression");
+    expect(run(function fact2(n: number): number { return n <= 1 ? 1 : n * fact2(n - 1); })(5)).toBe(120);
+    expect(refusal(function* rows() { yield 1; })).toBe("udf function 'rows' is a generator: return the result itself");
+  });
+
   it('captures that are not an object', () => {
     expect(() => shipFunction(() => 1, [1] as never, 'udf')).toThrow('udf: captures must be an object of name: value, got an array');
   });

@@ -31,7 +31,9 @@ export function shipFunction(fn: unknown, captures: Readonly<Record<string, unkn
   const shipped: { name: string; value: Record<string, unknown> }[] = [];
   for (const v of analyzed.freeVariables) {
     if (captures && Object.hasOwn(captures, v)) shipped.push({ name: v, value: encodeValue(captures[v], v, what) });
-    else if (v !== 'require' && !WORKER_GLOBALS.has(v)) {
+    else if (v === analyzed.name) {
+      throw new AnalysisError(`${what} calls itself through the variable it is assigned to, which workers do not have: make it a named function expression, function ${v}(...) { ... }`);
+    } else if (v !== 'require' && !WORKER_GLOBALS.has(v)) {
       throw new AnalysisError(`${what} uses '${v}', which workers do not have: pass its value in captures, e.g. { captures: { ${v} } }`);
     }
   }
