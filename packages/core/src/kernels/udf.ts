@@ -53,6 +53,8 @@ function valueReader(v: Vec): (i: number) => unknown {
   return valid === null ? read : (i) => (valid[i] === 1 ? read(i) : null);
 }
 
+const DAY_MS = 86_400_000;
+
 interface ResultWriter {
   set(i: number, x: unknown): void;
   finish(): Vec;
@@ -71,13 +73,13 @@ function resultWriter(type: DataType, n: number, name: string): ResultWriter {
     throw new TypeError(`udf '${name}' returned ${describe(x)}, but its declared return type is ${typeToString(type)}`);
   };
   const validity = new Uint8Array(n);
-  const typed = <T>(values: T & { [i: number]: unknown }, accept: (x: unknown) => unknown): ResultWriter => ({
+  const typed = (values: Vec['values'], accept: (x: unknown) => unknown): ResultWriter => ({
     set(i, x) {
       if (x === null || x === undefined) return;
-      (values as { [i: number]: unknown })[i] = accept(x);
+      (values as unknown as unknown[])[i] = accept(x);
       validity[i] = 1;
     },
-    finish: () => ({ type, length: n, values: values as unknown as Vec['values'], validity: normalizeValidity(validity) }),
+    finish: () => ({ type, length: n, values, validity: normalizeValidity(validity) }),
   });
   switch (type.kind) {
     case 'float64':
@@ -85,7 +87,10 @@ function resultWriter(type: DataType, n: number, name: string): ResultWriter {
     case 'int32':
       return typed(new Int32Array(n), (x) => (typeof x === 'number' && Number.isInteger(x) && x >= -2147483648 && x <= 2147483647 ? x : wrong(x)));
     case 'int64':
-      return typed(new BigInt64Array(n), (x) => (typeof x === 'bigint' ? BigInt.asIntN(64, x) === x ? x : wrong(x) : Number.isSafeInteger(x) ? BigInt(x as number) : wrong(x)));
+      return typed(new BigInt64Array(n), (x) => {
+        if (typeof x === 'bigint') return BigInt.asIntN(64, x) === x ? x : wrong(x);
+        return Number.isSafeInteger(x) ? BigInt(x as number) : wrong(x);
+      });
     case 'boolean':
       return typed(new Uint8Array(n), (x) => (typeof x === 'boolean' ? (x ? 1 : 0) : wrong(x)));
     case 'utf8': {
@@ -100,11 +105,15 @@ function resultWriter(type: DataType, n: number, name: string): ResultWriter {
       });
       return { set: w.set, finish: () => ({ ...w.finish(), dict }) };
     }
+    case 'date':
+      return typed(new Int32Array(n), (x) => (x instanceof Date && !Number.isNaN(x.getTime()) ? Math.floor(x.getTime() / DAY_MS) : wrong(x)));
+    case 'timestamp':
+      return typed(new Float64Array(n), (x) => (x instanceof Date && !Number.isNaN(x.getTime()) ? x.getTime() * 1000 : wrong(x)));
     default: {
-      // Dates, decimals, lists and vectors: rarer results, converted as createDataFrame converts values.
+      // Decimals, lists and vectors: rarer results, converted as createDataFrame converts values.
       const values = new Array<unknown>(n).fill(null);
       return {
-        set(i, x) { values[i] = x instanceof Promise ? wrong(x) : x; },
+        set(i, x) { values[i] = x instanceof Promise || (type.kind === 'list' && x != null && !Array.isArray(x)) ? wrong(x) : x; },
         finish() {
           try {
             return vecFromValues(type, values);
