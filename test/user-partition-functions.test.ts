@@ -92,7 +92,7 @@ describe('mapPartitions', () => {
 
   it('names a missing output column or a wrong type', async () => {
     await expect(t.mapPartitions(function noY(c) { return { id: c.id! }; }, 'id int, y double').collect()).rejects.toThrow("mapPartitions function 'noY' returned no column 'y'");
-    await expect(t.mapPartitions(function words(c) { return { x: Array.from(c.id!, () => 'w') }; }, 'x int').collect()).rejects.toThrow("mapPartitions function 'words' returned column 'x' that does not fit int");
+    await expect(t.mapPartitions(function words(c) { return { x: Array.from(c.id!, () => 'w') }; }, 'x int').collect()).rejects.toThrow("mapPartitions function 'words' returned in column 'x' the string \"w\", but its declared type is int");
   });
 
   it('refuses an unshippable function when called, before any job', () => {

@@ -29,12 +29,12 @@ describe('evaluateUdf', () => {
   });
 
   it('refuses a result that does not fit the declared type, naming the udf', () => {
-    expect(() => run(() => 0.5, Int32Type, [Int32Type, [1]])).toThrow("udf 'f' returned number 0.5, but its declared return type is int");
+    expect(() => run(() => 0.5, Int32Type, [Int32Type, [1]])).toThrow("udf 'f' returned number 0.5, but its declared type is int");
     expect(() => run(() => 2n ** 64n, Int64Type, [Int32Type, [1]])).toThrow('returned bigint 18446744073709551616');
-    expect(() => run(() => 'yes', BooleanType, [Int32Type, [1]])).toThrow('returned the string "yes", but its declared return type is boolean');
+    expect(() => run(() => 'yes', BooleanType, [Int32Type, [1]])).toThrow('returned the string "yes", but its declared type is boolean');
     expect(() => run(() => Promise.resolve(1), Float64Type, [Int32Type, [1]])).toThrow('returned a Promise (udf functions must be synchronous)');
-    expect(() => run(() => 'not a date', DateType, [Int32Type, [1]])).toThrow("udf 'f' returned the string \"not a date\", but its declared return type is date");
-    expect(() => run(() => 3, ListType(Int32Type), [Int32Type, [1]])).toThrow("udf 'f' returned number 3, but its declared return type is array<int>");
-    expect(() => run(() => ['x'], ListType(Int32Type), [Int32Type, [1]])).toThrow("udf 'f' returned a value that does not fit its declared return type array<int>");
+    expect(() => run(() => 'not a date', DateType, [Int32Type, [1]])).toThrow("udf 'f' returned the string \"not a date\", but its declared type is date");
+    expect(() => run(() => 3, ListType(Int32Type), [Int32Type, [1]])).toThrow("udf 'f' returned number 3, but its declared type is array<int>");
+    expect(() => run(() => ['x'], ListType(Int32Type), [Int32Type, [1]])).toThrow("udf 'f' returned a value that does not fit its declared type array<int>");
   });
 });

@@ -7,7 +7,7 @@ import { type Vec, getValue, normalizeValidity, vecFromValues } from '../types/v
  * the result type's typed arrays. Numbers, booleans and strings cost no allocation per row beyond the call.
  */
 export function evaluateUdf(fn: (...args: unknown[]) => unknown, name: string, args: readonly Vec[], type: DataType, n: number): Vec {
-  const out = resultWriter(type, n, name);
+  const out = resultWriter(type, n, `udf '${name}' returned`);
   const readers = args.map(valueReader);
   switch (readers.length) {
     case 0:
@@ -67,10 +67,17 @@ function describe(x: unknown): string {
   return `${typeof x} ${String(x)}`;
 }
 
+/** A user function's values as a column of `type`, as a udf's results are written; `what` starts the error message. */
+export function valuesToVec(type: DataType, values: ArrayLike<unknown>, what: string): Vec {
+  const out = resultWriter(type, values.length, what);
+  for (let i = 0; i < values.length; i++) out.set(i, values[i]);
+  return out.finish();
+}
+
 /** null and undefined give null; any other value must be of the declared type. */
-function resultWriter(type: DataType, n: number, name: string): ResultWriter {
+function resultWriter(type: DataType, n: number, what: string): ResultWriter {
   const wrong = (x: unknown): never => {
-    throw new TypeError(`udf '${name}' returned ${describe(x)}, but its declared return type is ${typeToString(type)}`);
+    throw new TypeError(`${what} ${describe(x)}, but its declared type is ${typeToString(type)}`);
   };
   const validity = new Uint8Array(n);
   const typed = (values: Vec['values'], accept: (x: unknown) => unknown): ResultWriter => ({
@@ -118,7 +125,7 @@ function resultWriter(type: DataType, n: number, name: string): ResultWriter {
           try {
             return vecFromValues(type, values);
           } catch (e) {
-            throw new TypeError(`udf '${name}' returned a value that does not fit its declared return type ${typeToString(type)}: ${(e as Error).message}`);
+            throw new TypeError(`${what} a value that does not fit its declared type ${typeToString(type)}: ${(e as Error).message}`);
           }
         },
       };

@@ -1,7 +1,7 @@
 import type { Schema } from '../types/schema.js';
 import { type Batch, makeBatch } from '../types/batch.js';
-import { typeToString } from '../types/data-type.js';
-import { type Vec, getValue, vecFromValues } from '../types/vec.js';
+import { valuesToVec } from '../kernels/udf.js';
+import { type Vec, getValue } from '../types/vec.js';
 
 /**
  * The shape mapPartitions and foreachPartition functions see and return: the partition column by column, as
@@ -41,11 +41,7 @@ export function fromPartitionColumns(result: unknown, schema: Schema, what: stri
     const exact = EXACT[f.type.kind];
     // Copied, so a buffer the function keeps or reuses cannot change the written block.
     if (exact && values instanceof exact) return { type: f.type, length: n, values: (values as unknown as Int32Array).slice(), validity: null } as Vec;
-    try {
-      return vecFromValues(f.type, Array.from(values));
-    } catch (e) {
-      throw new TypeError(`${what} returned column '${f.name}' that does not fit ${typeToString(f.type)}: ${(e as Error).message}`);
-    }
+    return valuesToVec(f.type, values, `${what} returned in column '${f.name}'`);
   });
   return makeBatch(schema, vecs, Math.max(0, n));
 }
