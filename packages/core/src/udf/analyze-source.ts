@@ -33,7 +33,7 @@ export const WORKER_GLOBALS: ReadonlySet<string> = new Set([
 
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
 
-/** Reads `fn`'s source and free variables, or throws AnalysisError saying why `what` (e.g. "udf 'f'") cannot be shipped. */
+/** Reads `fn`'s source and free variables, or throws AnalysisError saying why it cannot be shipped; `role` names the API ("udf"). */
 export function analyzeFunction(fn: unknown, role: string): AnalyzedFunction {
   if (typeof fn !== 'function') throw new AnalysisError(`${role} needs a function, got ${fn === null ? 'null' : typeof fn}`);
   const name = fn.name || 'anonymous';
