@@ -14,5 +14,7 @@ export { type Vec, getValue, vecFromValues } from './types/vec.js';
 export { type Batch, makeBatch } from './types/batch.js';
 export {
   PartitionData, type PartitionContext, type PartitionFunction, type MapPartitionFunction,
-  type PartitionFunctionOptions, type MapPartitionsOptions,
+  type PartitionFunctionOptions, type MapPartitionsOptions, type UserPartitionContext,
 } from './exec/partition-function.js';
+export type { UdfOptions, UserDefinedFunction } from './api/udf.js';
+export type { PartitionColumns } from './udf/partition-columns.js';

@@ -18,7 +18,10 @@ import { DataFrameNaFunctions } from './na.js';
 import { formatShow } from './show.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
-import type { MapPartitionsOptions, PartitionFunctionOptions } from '../exec/partition-function.js';
+import type { MapPartitionsOptions, PartitionFunctionOptions, UserPartitionContext } from '../exec/partition-function.js';
+import { parseSchemaString } from '../types/schema-string.js';
+import type { PartitionColumns } from '../udf/partition-columns.js';
+import { shipFunction } from '../udf/user-function.js';
 
 let nextId = 1;
 
@@ -236,6 +239,8 @@ export class DataFrame {
   unpersist(): DataFrame {
     if (this.plan.kind === 'cached') {
       this.session.cacheManager.drop(this.plan.cacheId);
+      // mapPartitions output is only read as a cache: once dropped, the next action runs the function again.
+      if (this.plan.child.kind === 'map_partitions') return this;
       return this.derive(this.plan.child);
     }
     return this;
@@ -297,6 +302,26 @@ export class DataFrame {
    */
   async mapPartitionsWith(opts: MapPartitionsOptions): Promise<DataFrame> {
     for (const f of opts.outputSchema.fields) if (!f.name) throw new AnalysisError('mapPartitionsWith(): every output column needs a name');
-    return this.derive(await this.session.mapPartitions(this.plan, opts));
+    return this.derive(await this.session.mapPartitionsWith(this.plan, opts));
+  }
+
+  // ---- user functions, shipped to workers as source (api/udf.ts, udf/) ----
+
+  /**
+   * Spark's mapPartitions, a column at a time: `fn(columns, ctx)` gets each partition as `{ name: column }` (an
+   * Int32Array, BigInt64Array or Float64Array for an int, bigint or double column without nulls, else an array of
+   * values with null for null) and returns `{ name: column }` for every column of `schema` (typed arrays or arrays
+   * of values), maybe from a Promise. Lazy: the first action that reads the result runs it, once per partition, and
+   * its rows are then held like a cache (unpersist() frees them). Free variables go in `captures`, as for F.udf.
+   */
+  mapPartitions(fn: (columns: PartitionColumns, ctx: UserPartitionContext) => PartitionColumns | Promise<PartitionColumns>, schema: Schema | string, options: { captures?: Readonly<Record<string, unknown>> } = {}): DataFrame {
+    const s = typeof schema === 'string' ? parseSchemaString(schema) : schema;
+    for (const f of s.fields) if (!f.name) throw new AnalysisError('mapPartitions(): every output column needs a name');
+    return this.derive(this.session.mapPartitions(this.plan, shipFunction(fn, options.captures, 'mapPartitions'), s));
+  }
+
+  /** Spark's foreachPartition: runs `fn(columns, ctx)` on every partition (shaped as for mapPartitions) for its side effects; resolves when all have run. */
+  async foreachPartition(fn: (columns: PartitionColumns, ctx: UserPartitionContext) => unknown, options: { captures?: Readonly<Record<string, unknown>> } = {}): Promise<void> {
+    await this.session.foreachPartition(this.plan, shipFunction(fn, options.captures, 'foreachPartition'));
   }
 }

@@ -1,5 +1,6 @@
 import type { Expr } from '../expr/expr.js';
 import { Column, type ColumnLike, col, lit, toColumnExpr, toLiteralExpr } from './column.js';
+import { udf } from './udf.js';
 
 const call = (fn: string, ...args: Expr[]): Column => new Column({ op: 'call', fn, args });
 const agg = (fn: string, args: Expr[], distinct = false, params?: number[]): Column =>
@@ -112,6 +113,9 @@ export const F = {
   ntile: (n: number): Column => call('ntile', v(n)),
   lag: (x: ColumnLike, offset = 1, defaultValue: unknown = null): Column => call('lag', c(x), v(offset), v(defaultValue)),
   lead: (x: ColumnLike, offset = 1, defaultValue: unknown = null): Column => call('lead', c(x), v(offset), v(defaultValue)),
+
+  /** A user-defined function over columns, shipped to workers as source (see api/udf.ts). */
+  udf,
 
   asc: (x: string): Column => col(x).asc(),
   desc: (x: string): Column => col(x).desc(),

@@ -18,7 +18,8 @@ import { DataFrame, type Row } from './dataframe.js';
 import { DataFrameReader } from './reader.js';
 import { createHash } from 'node:crypto';
 import { PlanNode } from '@quiver/proto';
-import type { MapPartitionsOptions, PartitionFunctionOptions } from '../exec/partition-function.js';
+import type { MapPartitionsOptions, PartitionFunctionOptions, TaskFunction } from '../exec/partition-function.js';
+import type { UserFunction } from '../udf/user-function.js';
 import { mapColumnsSchema } from '../exec/task.js';
 import { planToProto } from '../physical/proto-codec.js';
 
@@ -214,7 +215,7 @@ export class Session {
 
   /** DataFrame.runPartitions: the function's result bytes, one per partition of the plan, in partition order. */
   async runPartitions(plan: LogicalPlan, opts: PartitionFunctionOptions): Promise<Uint8Array[]> {
-    const { jobId, results } = await this.runFunctionJob(plan, opts, null);
+    const { jobId, results } = await this.runFunctionJob(plan, moduleFunction(opts, 'result', null), false);
     this.store.dropPrefix(`${jobId}/`);
     return results!;
   }
@@ -226,8 +227,8 @@ export class Session {
   private readonly mapOutputs = new FinalizationRegistry<number>((cacheId) => this.cacheManager.drop(cacheId));
 
   /** DataFrame.mapPartitionsWith: runs now, and the written blocks become a cached plan (unpersist(), or garbage collection of every plan using it, frees them). */
-  async mapPartitions(plan: LogicalPlan, opts: MapPartitionsOptions): Promise<LogicalPlan> {
-    const job = await this.runFunctionJob(plan, opts, opts.outputSchema);
+  async mapPartitionsWith(plan: LogicalPlan, opts: MapPartitionsOptions): Promise<LogicalPlan> {
+    const job = await this.runFunctionJob(plan, moduleFunction(opts, 'map_columns', opts.outputSchema), true);
     const schema = mapColumnsSchema(plan.schema, opts.outputSchema);
     const cached = this.cacheManager.register({ kind: 'local', schema, batches: [] });
     if (cached.kind !== 'cached') throw new Error('unreachable: register() returns a cached plan');
@@ -236,16 +237,30 @@ export class Session {
     return cached;
   }
 
-  private async runFunctionJob(plan: LogicalPlan, opts: PartitionFunctionOptions, outputSchema: Schema | null) {
-    if (!opts || typeof opts.module !== 'string' || typeof opts.fn !== 'string') throw new AnalysisError('A partition function needs { module, fn } strings');
+  /**
+   * DataFrame.mapPartitions: nothing runs yet. The first action that reads the result runs `fn` over every partition
+   * of `plan` (a map_rows partition-function job) and holds its rows like a cache, so later actions read them
+   * again rather than rerun the function; unpersist(), or garbage collection of every plan using it, frees them.
+   */
+  mapPartitions(plan: LogicalPlan, fn: UserFunction, schema: Schema): LogicalPlan {
+    const cached = this.cacheManager.register({ kind: 'map_partitions', schema, child: plan, fn });
+    if (cached.kind !== 'cached') throw new Error('unreachable: register() returns a cached plan');
+    this.mapOutputs.register(cached, cached.cacheId);
+    return cached;
+  }
+
+  /** DataFrame.foreachPartition: runs `fn` on every partition for its side effects (a result-mode partition-function job). */
+  async foreachPartition(plan: LogicalPlan, fn: UserFunction): Promise<void> {
+    const { jobId } = await this.runFunctionJob(plan, userFunction(fn, 'result', null), false);
+    this.store.dropPrefix(`${jobId}/`);
+  }
+
+  private async runFunctionJob(plan: LogicalPlan, fn: Omit<TaskFunction, 'cacheKey'>, keepResults: boolean): Promise<JobResult> {
     const stages = await this.stagesOf(plan);
     const last = stages[stages.length - 1]!;
     // The last stage's plan (block ids included) identifies its input rows: workers may memoize per key.
     const cacheKey = createHash('sha1').update(PlanNode.encode(PlanNode.fromObject(planToProto(last.plan))).finish()).digest('hex');
-    return this.executor.runJob(stages, {
-      module: opts.module, fn: opts.fn, args: opts.args ?? new Uint8Array(0), barrier: opts.barrier ?? false,
-      mode: outputSchema ? 'map_columns' : 'result', outputSchema, cacheKey,
-    }, { keepResults: outputSchema !== null });
+    return this.executor.runJob(stages, { ...fn, cacheKey }, { keepResults });
   }
 
   /** Computes each cached plan the first time an action needs it, and keeps its partitions as blocks. */
@@ -260,6 +275,11 @@ export class Session {
     };
     walk(plan);
     for (const c of pending) {
+      if (c.child.kind === 'map_partitions') {
+        const m = c.child;
+        this.cacheManager.materialize(c.cacheId, await this.runFunctionJob(m.child, userFunction(m.fn, 'map_rows', m.schema), true));
+        continue;
+      }
       const stages = await this.stagesOf(c.child);
       // With a partition per slot, the job's result blocks become the cache as they are: no decoding or copying
       // on the driver, and on a cluster they stay on the workers that computed them.
@@ -310,7 +330,8 @@ export class Session {
 
   explain(plan: LogicalPlan, extended = true): string {
     const optimized = optimize(plan);
-    const physical = planPhysical(optimized, this.plannerContext());
+    // A cache (or mapPartitions result) no action computed yet shows as a scan of no blocks: explain runs nothing.
+    const physical = planPhysical(optimized, { ...this.plannerContext(), cachedBlocks: (id: number) => this.cacheManager.materialized.get(id) ?? [] });
     const parts = extended
       ? ['== Logical Plan ==', explainLogical(plan), '', '== Optimized Logical Plan ==', explainLogical(optimized), '', '== Physical Plan ==', explainPhysical(physical)]
       : ['== Physical Plan ==', explainPhysical(physical)];
@@ -323,6 +344,16 @@ export class Session {
     await this.executor.close();
     if (Session.active === this) Session.active = undefined;
   }
+}
+
+/** A library partition function: a module's export, named by the caller's options. */
+function moduleFunction(opts: PartitionFunctionOptions, mode: TaskFunction['mode'], outputSchema: Schema | null): Omit<TaskFunction, 'cacheKey'> {
+  if (!opts || typeof opts.module !== 'string' || typeof opts.fn !== 'string') throw new AnalysisError('A partition function needs { module, fn } strings');
+  return { module: opts.module, fn: opts.fn, userFunction: null, args: opts.args ?? new Uint8Array(0), barrier: opts.barrier ?? false, mode, outputSchema };
+}
+
+function userFunction(fn: UserFunction, mode: TaskFunction['mode'], outputSchema: Schema | null): Omit<TaskFunction, 'cacheKey'> {
+  return { module: '', fn: '', userFunction: fn, args: new Uint8Array(0), barrier: false, mode, outputSchema };
 }
 
 /** Cuts a sequence of batches into n partitions of nearly equal row counts, keeping row order. */

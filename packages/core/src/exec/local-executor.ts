@@ -105,9 +105,21 @@ export class LocalExecutor implements JobExecutor {
   /** Results always land in the session's store here, so no job is ever kept. */
   async releaseJob(): Promise<void> {}
 
-  private runStage(jobId: string, stage: Stage, inputs: TaskSpec['inputs'], fn?: TaskFunction): Promise<WorkerTaskResponse[]> {
+  /**
+   * A failed stage is reported once all its tasks ended: a sibling still retrying on the pool after the job's
+   * promise rejected would outlive it, and Session.stop() would then destroy the pool under a running task. The
+   * error is the first task's to fail, the cause; later ones may be its consequences.
+   */
+  private async runStage(jobId: string, stage: Stage, inputs: TaskSpec['inputs'], fn?: TaskFunction): Promise<WorkerTaskResponse[]> {
     if (fn?.barrier) return this.runBarrierStage({ jobId, stage, partition: 0, attempt: 0, inputs, fn });
-    return Promise.all(Array.from({ length: stage.numTasks }, (_, partition) => this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs, ...(fn ? { fn } : {}) })));
+    let failure: { readonly error: unknown } | null = null;
+    const results = await Promise.all(Array.from({ length: stage.numTasks }, (_, partition) =>
+      this.runWithRetries({ jobId, stage, partition, attempt: 0, inputs, ...(fn ? { fn } : {}) }).catch((error: unknown) => {
+        failure ??= { error };
+        return null;
+      })));
+    if (failure) throw (failure as { readonly error: unknown }).error;
+    return results as WorkerTaskResponse[];
   }
 
   /**

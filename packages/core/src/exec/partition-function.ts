@@ -7,11 +7,13 @@ import { batchesToTable } from '../types/arrow.js';
 import { type Batch, concatBatches } from '../types/batch.js';
 import type { Schema } from '../types/schema.js';
 import type { Vec } from '../types/vec.js';
+import type { UserFunction } from '../udf/user-function.js';
 
 /**
  * Partition functions: a named export of a module every worker can import, run once per partition of a
  * DataFrame with argument bytes from the driver (Spark MLlib's mapPartitions / treeAggregate over cached
- * RDDs). Code travels by module specifier, never as closure source.
+ * RDDs). Library code travels by module specifier; the user functions of DataFrame.mapPartitions and
+ * foreachPartition take the same path as shipped source (udf/).
  */
 export interface PartitionFunctionOptions {
   /** A file URL or absolute path, or a package specifier resolvable from the process's working directory. */
@@ -39,6 +41,11 @@ export interface PartitionContext {
   readonly cacheKey: string;
 }
 
+/** What a mapPartitions or foreachPartition function gets besides the partition's columns. */
+export interface UserPartitionContext extends PartitionContext {
+  readonly numRows: number;
+}
+
 /** One partition's rows, as one batch of typed-array columns. */
 export class PartitionData {
   readonly batch: Batch;
@@ -56,13 +63,18 @@ export type PartitionFunction = (part: PartitionData, args: Uint8Array, ctx: Par
 /** Signature of a function run by DataFrame.mapPartitionsWith: the new columns, one Vec per field of outputSchema, each of part.numRows rows. */
 export type MapPartitionFunction = (part: PartitionData, args: Uint8Array, ctx: PartitionContext) => Vec[] | Promise<Vec[]>;
 
-/** What a task carries: the function, its mode, and the stage-wide part of the cache key. */
+/**
+ * What a task carries: the function (a module's export, or with `userFunction` a shipped user function, when
+ * module and fn are empty), its mode, and the stage-wide part of the cache key.
+ */
 export interface TaskFunction {
   readonly module: string;
   readonly fn: string;
+  readonly userFunction: UserFunction | null;
   readonly args: Uint8Array;
   readonly barrier: boolean;
-  readonly mode: 'result' | 'map_columns';
+  /** map_rows: a user function's rows replace the partition's (DataFrame.mapPartitions). */
+  readonly mode: 'result' | 'map_columns' | 'map_rows';
   readonly outputSchema: Schema | null;
   readonly cacheKey: string;
 }

@@ -9,6 +9,8 @@ import { type TaskInputs, execute } from './operators.js';
 import { PartitionData, type PartitionContext, type TaskFunction, loadPartitionFunction } from './partition-function.js';
 import type { Vec } from '../types/vec.js';
 import { passThroughHashSplit, splitArrowBlocks } from './arrow-split.js';
+import { compileUserFunction } from '../udf/compile-function.js';
+import { fromPartitionColumns, toPartitionColumns } from '../udf/partition-columns.js';
 
 export interface OutputBlock {
   readonly blockId: string;
@@ -91,6 +93,7 @@ async function runPartitionFunction(task: DecodedTask, f: TaskFunction, rows: As
   for await (const b of rows) if (b.numRows > 0) batches.push(b);
   const part = new PartitionData(task.plan.schema, batches);
   const ctx: PartitionContext = { partition: task.partition, numPartitions: task.numTasks, attempt: task.attempt, cacheKey: `${f.cacheKey}/p${task.partition}` };
+  if (f.userFunction) return runUserPartitionFunction(task, f, part, ctx);
   const call = await loadPartitionFunction(f.module, f.fn);
   const result = await call(part, f.args, ctx);
   if (f.mode === 'result') {
@@ -111,6 +114,17 @@ async function runPartitionFunction(task: DecodedTask, f: TaskFunction, rows: As
   });
   const bytes = encodeIpc(schema, [makeBatch(schema, columns, part.numRows)]);
   return { blocks: [{ blockId: blockId(task.jobId, task.stageId, task.partition, 0), reducePartition: 0, rows: part.numRows, bytes }], keySample: null };
+}
+
+/** mapPartitions (map_rows: its columns become the task's block) or foreachPartition (result: run for its side effects). */
+async function runUserPartitionFunction(task: DecodedTask, f: TaskFunction, part: PartitionData, ctx: PartitionContext): Promise<TaskOutput> {
+  const uf = f.userFunction!;
+  const result = await compileUserFunction(uf)(toPartitionColumns(part.schema, part.batch), { ...ctx, numRows: part.numRows });
+  if (f.mode !== 'map_rows') return { blocks: [], keySample: null, functionResult: new Uint8Array(0) };
+  const schema = f.outputSchema!;
+  const batch = fromPartitionColumns(result, schema, `mapPartitions function '${uf.name}'`);
+  const bytes = encodeIpc(schema, [batch]);
+  return { blocks: [{ blockId: blockId(task.jobId, task.stageId, task.partition, 0), reducePartition: 0, rows: batch.numRows, bytes }], keySample: null };
 }
 
 /** The input's columns with the function's appended, a same-named input column replaced in place (as withColumn). */

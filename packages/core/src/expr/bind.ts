@@ -45,6 +45,8 @@ export function bind(e: Expr, schema: Schema): BoundExpr {
       const type = fn.returnType(args.map((a) => a.type));
       return { op: 'call', fn: e.fn, args, type };
     }
+    case 'udf':
+      return { op: 'udf', fn: e.fn, deterministic: e.deterministic, args: e.args.map((a) => bind(a, schema)), type: e.returnType };
     case 'case': {
       const branches = e.branches.map(([c, v]) => {
         const cond = bind(c, schema);

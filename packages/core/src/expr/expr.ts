@@ -1,4 +1,5 @@
 import type { DataType } from '../types/data-type.js';
+import type { UserFunction } from '../udf/user-function.js';
 
 /**
  * Unresolved expressions, as the user's Column objects build them. The analyzer turns them
@@ -13,6 +14,8 @@ export type Expr =
   | { readonly op: 'star' }
   | { readonly op: 'lit'; readonly value: unknown; readonly type?: DataType }
   | { readonly op: 'call'; readonly fn: string; readonly args: readonly Expr[] }
+  /** F.udf: a shipped user function called per row; `deterministic: false` keeps the optimizer from moving or duplicating it. */
+  | { readonly op: 'udf'; readonly fn: UserFunction; readonly returnType: DataType; readonly deterministic: boolean; readonly args: readonly Expr[] }
   | { readonly op: 'cast'; readonly child: Expr; readonly to: DataType }
   | { readonly op: 'case'; readonly branches: readonly (readonly [Expr, Expr])[]; readonly otherwise: Expr | null }
   | { readonly op: 'alias'; readonly child: Expr; readonly name: string }
@@ -41,6 +44,7 @@ export function exprName(e: Expr): string {
       if (sym && e.args.length === 2) return `(${exprName(e.args[0]!)} ${sym} ${exprName(e.args[1]!)})`;
       return `${e.fn}(${e.args.map(exprName).join(', ')})`;
     }
+    case 'udf': return `${e.fn.name}(${e.args.map(exprName).join(', ')})`;
     case 'case': return 'CASE WHEN ' + e.branches.map(([c, v]) => `${exprName(c)} THEN ${exprName(v)}`).join(' WHEN ') + (e.otherwise ? ` ELSE ${exprName(e.otherwise)}` : '') + ' END';
     case 'agg': return `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map(exprName).join(', ')})`;
     case 'window': return `${exprName(e.fn)} OVER (...)`;
@@ -56,7 +60,7 @@ const BINARY_SYMBOLS: Record<string, string> = {
 export function exprChildren(e: Expr): readonly Expr[] {
   switch (e.op) {
     case 'col': case 'star': case 'lit': return [];
-    case 'call': case 'agg': return e.args;
+    case 'call': case 'agg': case 'udf': return e.args;
     case 'cast': case 'alias': case 'sort': return [e.child];
     case 'case': return [...e.branches.flatMap(([c, v]) => [c, v]), ...(e.otherwise ? [e.otherwise] : [])];
     case 'window': return [e.fn, ...e.spec.partitionBy, ...e.spec.orderBy];

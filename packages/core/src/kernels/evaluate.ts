@@ -2,7 +2,9 @@ import type { BoundExpr } from '../expr/bound.js';
 import { AnalysisError, ExecutionError } from '../errors.js';
 import type { Batch } from '../types/batch.js';
 import { type Vec, concatVecs, constantVec, takeVec } from '../types/vec.js';
+import { compileUserFunction } from '../udf/compile-function.js';
 import { castVec } from './cast.js';
+import { evaluateUdf } from './udf.js';
 import { NOT_CONST, lookupScalar } from './scalar/registry.js';
 import './scalar/operators.js';
 import './scalar/library.js';
@@ -45,6 +47,8 @@ function evalNode(e: BoundExpr, batch: Batch, scalarOk: boolean): Vec {
       const consts = e.args.map((a) => (a.op === 'lit' ? a.value : NOT_CONST));
       return fn.eval(args, { length: n, type: e.type, consts });
     }
+    case 'udf':
+      return evaluateUdf(compileUserFunction(e.fn), e.fn.name, e.args.map((a) => evalNode(a, batch, false)), e.type, n);
     case 'case':
       return evalCase(e, batch);
   }

@@ -20,7 +20,8 @@ export function explainLogical(p: LogicalPlan): string {
     switch (n.kind) {
       case 'scan': return `Scan ${n.source.format} ${n.source.files.length} file(s) ${cols(n)}${n.filters.length ? ` pushed: ${n.filters.map((f) => boundToString(f, n.source.schema.names)).join(' AND ')}` : ''}`;
       case 'local': return `LocalRelation ${cols(n)}`;
-      case 'cached': return `InMemoryRelation #${n.cacheId} ${cols(n)}`;
+      case 'cached': return `InMemoryRelation #${n.cacheId} ${cols(n)}${n.child.kind === 'map_partitions' ? ` of MapPartitions ${n.child.fn.name}` : ''}`;
+      case 'map_partitions': return `MapPartitions ${n.fn.name} ${cols(n)}`;
       case 'project': return `Project [${n.exprs.map((e, i) => `${boundToString(e, input)} AS ${n.schema.names[i]}`).join(', ')}]`;
       case 'filter': return `Filter ${boundToString(n.predicate, input)}`;
       case 'aggregate': return `Aggregate [${n.groupBy.map((g) => boundToString(g, input)).join(', ')}] [${n.aggregates.map((a) => `${a.fn}(${a.distinct ? 'DISTINCT ' : ''}${a.args.map((x) => boundToString(x, input)).join(', ')})`).join(', ')}]`;

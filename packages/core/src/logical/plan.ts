@@ -2,6 +2,7 @@ import type { BoundExpr } from '../expr/bound.js';
 import type { Batch } from '../types/batch.js';
 import type { DataType } from '../types/data-type.js';
 import type { Schema } from '../types/schema.js';
+import type { UserFunction } from '../udf/user-function.js';
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | 'cross';
 
@@ -51,6 +52,11 @@ export type LogicalPlan =
   | { readonly kind: 'union'; readonly schema: Schema; readonly inputs: readonly LogicalPlan[] }
   | { readonly kind: 'window'; readonly schema: Schema; readonly child: LogicalPlan; readonly partitionBy: readonly BoundExpr[]; readonly orderBy: readonly BoundExpr[]; readonly orders: readonly SortOrder[]; readonly calls: readonly WindowCall[] }
   | { readonly kind: 'repartition'; readonly schema: Schema; readonly child: LogicalPlan; readonly numPartitions: number; readonly keys: readonly BoundExpr[]; readonly shuffle: boolean }
+  /**
+   * DataFrame.mapPartitions: `fn`'s rows (of `schema`) over each partition of `child`. Only ever the child of a cached
+   * node: the session computes it at the first action that reads it, as a partition-function job (map_rows).
+   */
+  | { readonly kind: 'map_partitions'; readonly schema: Schema; readonly child: LogicalPlan; readonly fn: UserFunction }
   | { readonly kind: 'sample'; readonly schema: Schema; readonly child: LogicalPlan; readonly lower: number; readonly upper: number; readonly seed: number; readonly withReplacement: boolean };
 
 export function planChildren(p: LogicalPlan): readonly LogicalPlan[] {

@@ -19,6 +19,8 @@ export function foldConstants(plan: LogicalPlan): LogicalPlan {
 
 export function foldExpr(e: BoundExpr): BoundExpr {
   if (e.op === 'ref' || e.op === 'lit') return e;
+  // User code runs on workers only, never at planning time (Spark does not fold UDFs either).
+  if (e.op === 'udf') return { ...e, args: e.args.map(foldExpr) };
   const kids = boundChildren(e);
   const foldedKids = kids.map(foldExpr);
   const rebuilt = rebuild(e, foldedKids);

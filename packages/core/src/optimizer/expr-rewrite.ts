@@ -20,7 +20,7 @@ export function substitute(e: BoundExpr, exprs: readonly BoundExpr[]): BoundExpr
   switch (e.op) {
     case 'ref': return exprs[e.index]!;
     case 'lit': return e;
-    case 'call': return { ...e, args: e.args.map((a) => substitute(a, exprs)) };
+    case 'call': case 'udf': return { ...e, args: e.args.map((a) => substitute(a, exprs)) };
     case 'cast': return { ...e, child: substitute(e.child, exprs) };
     case 'case': return { ...e, branches: e.branches.map(([c, v]) => [substitute(c, exprs), substitute(v, exprs)] as const), otherwise: e.otherwise ? substitute(e.otherwise, exprs) : null };
   }

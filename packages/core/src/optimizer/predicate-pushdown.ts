@@ -1,4 +1,4 @@
-import { boundToString, referencedColumns, remapRefs } from '../expr/bound.js';
+import { boundToString, isDeterministic, referencedColumns, remapRefs } from '../expr/bound.js';
 import type { BoundExpr } from '../expr/bound.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { conjunction, splitConjuncts, substitute } from './expr-rewrite.js';
@@ -29,11 +29,23 @@ function filterOver(child: LogicalPlan, conjuncts: readonly BoundExpr[]): Logica
 }
 
 function pushFilter(child: LogicalPlan, conjuncts: BoundExpr[]): LogicalPlan {
+  // A conjunct calling a nondeterministic udf is neither moved nor merged (as Spark): it stays here, over the
+  // deterministic conjuncts pushed below it.
+  const fixed = conjuncts.filter((c) => !isDeterministic(c));
+  if (fixed.length) return filterOver(pushFilter(child, conjuncts.filter(isDeterministic)), fixed);
   switch (child.kind) {
     case 'filter':
       return pushFilter(child.child, [...splitConjuncts(child.predicate), ...conjuncts]);
-    case 'project':
-      return { ...child, child: pushFilter(child.child, conjuncts.map((c) => substitute(c, child.exprs))) };
+    case 'project': {
+      // Nor is a conjunct that would copy a nondeterministic udf from the projection below it.
+      const below: BoundExpr[] = [];
+      const above: BoundExpr[] = [];
+      for (const c of conjuncts) {
+        const pushed = substitute(c, child.exprs);
+        if (isDeterministic(pushed)) below.push(pushed); else above.push(c);
+      }
+      return filterOver(below.length ? { ...child, child: pushFilter(child.child, below) } : child, above);
+    }
     case 'sort': case 'repartition':
       return { ...child, child: pushFilter(child.child, conjuncts) } as LogicalPlan;
     case 'union':

@@ -31,6 +31,8 @@ export function planPhysical(p: LogicalPlan, ctx: PlannerContext): PhysicalPlan 
     }
     case 'local':
       return { kind: 'block_scan', schema: p.schema, partitions: ctx.storeLocal(p), columns: null };
+    case 'map_partitions':
+      throw new Error('unreachable: mapPartitions output is computed as a cache before planning');
     case 'cached':
       return { kind: 'block_scan', schema: p.schema, partitions: ctx.cachedBlocks(p.cacheId), columns: p.columns };
     case 'project':
@@ -142,7 +144,7 @@ function remapSides(e: BoundExpr, nl: number, nr: number): BoundExpr {
     switch (x.op) {
       case 'ref': return { ...x, index: map(x.index) };
       case 'lit': return x;
-      case 'call': return { ...x, args: x.args.map(go) };
+      case 'call': case 'udf': return { ...x, args: x.args.map(go) };
       case 'cast': return { ...x, child: go(x.child) };
       case 'case': return { ...x, branches: x.branches.map(([c, v]) => [go(c), go(v)] as const), otherwise: x.otherwise ? go(x.otherwise) : null };
     }

@@ -7,6 +7,7 @@ import { Schema, field } from '../types/schema.js';
 import type { Partitioning, PhysicalPlan } from './plan.js';
 import type { Stage } from './stages.js';
 import type { TaskFunction } from '../exec/partition-function.js';
+import type { UserFunction } from '../udf/user-function.js';
 
 // Plain-object shapes of the proto messages, as protobufjs fromObject/toObject see them.
 type Obj = Record<string, unknown>;
@@ -63,6 +64,7 @@ export function exprToProto(e: BoundExpr): Obj {
     case 'lit': return { type, literal: literalToProto(e.value, e.type) };
     case 'call': return { type, call: { fn: e.fn, args: e.args.map(exprToProto) } };
     case 'cast': return { type, cast: exprToProto(e.child) };
+    case 'udf': return { type, udf: { function: userFunctionToProto(e.fn), args: e.args.map(exprToProto), nondeterministic: !e.deterministic } };
     case 'case': return { type, case: { branches: e.branches.map(([w, t]) => ({ when: exprToProto(w), then: exprToProto(t) })), ...(e.otherwise ? { otherwise: exprToProto(e.otherwise) } : {}) } };
   }
 }
@@ -73,6 +75,7 @@ export function exprFromProto(o: Obj): BoundExpr {
   if (o.literal) { const l = literalFromProto(o.literal as Obj); return { op: 'lit', value: l.value, type }; }
   if (o.call) { const c = o.call as Obj; return { op: 'call', fn: c.fn as string, args: ((c.args as Obj[]) ?? []).map(exprFromProto), type }; }
   if (o.cast) return { op: 'cast', child: exprFromProto(o.cast as Obj), type };
+  if (o.udf) { const u = o.udf as Obj; return { op: 'udf', fn: userFunctionFromProto(u.function as Obj), deterministic: !u.nondeterministic, args: ((u.args as Obj[]) ?? []).map(exprFromProto), type }; }
   const c = o.case as Obj;
   return {
     op: 'case',
@@ -80,6 +83,13 @@ export function exprFromProto(o: Obj): BoundExpr {
     otherwise: c.otherwise ? exprFromProto(c.otherwise as Obj) : null,
     type,
   };
+}
+
+const userFunctionToProto = (f: UserFunction): Obj => ({ name: f.name, source: f.source, captures: f.captures.map((c) => ({ name: c.name, value: c.value })), id: f.id });
+
+function userFunctionFromProto(o: Obj): UserFunction {
+  const captures = ((o.captures as Obj[] | undefined) ?? []).map((c) => ({ name: c.name as string, value: (c.value as Obj | undefined) ?? {} }));
+  return { name: (o.name as string | undefined) ?? '', source: (o.source as string | undefined) ?? '', captures, id: (o.id as string | undefined) ?? '' };
 }
 
 const ordersToProto = (os: readonly SortOrder[]): Obj[] => os.map((o) => ({ ascending: o.ascending, nullsFirst: o.nullsFirst }));
@@ -282,12 +292,13 @@ export interface DecodedTask {
   readonly fn: TaskFunction | null;
 }
 
-const FN_MODES = ['result', 'map_columns'] as const;
+const FN_MODES = ['result', 'map_columns', 'map_rows'] as const;
 
 function functionToProto(f: TaskFunction): Obj {
   return {
     module: f.module, exportName: f.fn, args: f.args, barrier: f.barrier, mode: FN_MODES.indexOf(f.mode), cacheKey: f.cacheKey,
     ...(f.outputSchema ? { outputSchema: schemaToProto(f.outputSchema) } : {}),
+    ...(f.userFunction ? { userFunction: userFunctionToProto(f.userFunction) } : {}),
   };
 }
 
@@ -296,6 +307,7 @@ function functionFromProto(o: Obj): TaskFunction {
     module: o.module as string, fn: o.exportName as string, args: (o.args as Uint8Array | undefined) ?? new Uint8Array(0),
     barrier: Boolean(o.barrier), mode: FN_MODES[(o.mode as number | undefined) ?? 0]!,
     outputSchema: o.outputSchema ? schemaFromProto(o.outputSchema as Obj) : null, cacheKey: (o.cacheKey as string | undefined) ?? '',
+    userFunction: o.userFunction ? userFunctionFromProto(o.userFunction as Obj) : null,
   };
 }
 

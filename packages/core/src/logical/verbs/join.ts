@@ -156,7 +156,7 @@ function bindJoinCondition(condition: Expr, left: LogicalPlan, right: LogicalPla
 
 function mapChildren(e: Expr, f: (e: Expr) => Expr): Expr {
   switch (e.op) {
-    case 'call': return { ...e, args: e.args.map(f) };
+    case 'call': case 'udf': return { ...e, args: e.args.map(f) };
     case 'cast': return { ...e, child: f(e.child) };
     case 'alias': return { ...e, child: f(e.child) };
     case 'case': return { ...e, branches: e.branches.map(([c, v]) => [f(c), f(v)] as const), otherwise: e.otherwise ? f(e.otherwise) : null };

@@ -45,7 +45,7 @@ export function replaceExprs(e: Expr, replace: (e: Expr) => Expr | null): Expr {
   if (r) return r;
   if (exprChildren(e).length === 0) return e;
   switch (e.op) {
-    case 'call': return { ...e, args: e.args.map((a) => replaceExprs(a, replace)) };
+    case 'call': case 'udf': return { ...e, args: e.args.map((a) => replaceExprs(a, replace)) };
     case 'agg': return { ...e, args: e.args.map((a) => replaceExprs(a, replace)) };
     case 'cast': return { ...e, child: replaceExprs(e.child, replace) };
     case 'alias': return { ...e, child: replaceExprs(e.child, replace) };
