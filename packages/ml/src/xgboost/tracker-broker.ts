@@ -51,10 +51,6 @@ export class TrackerBroker {
       server.once('error', reject);
       server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
     });
-    // The first attempt's tracker starts now, while the stage is being submitted: started on the first task's
-    // ask, its listener came up while the tasks were already connecting, and joining the group took ~150 ms
-    // instead of ~50 ms (pnpm bench ml-xgb). A rerun's tracker still starts on its first ask.
-    broker.argsFor(0);
     return broker;
   }
 
