@@ -128,7 +128,7 @@ describe('XGBoost on a cluster whose training task fails every attempt', () => {
   it('the barrier stage is rerun as a whole up to the retry limit, then fails with the task\'s error; no tracker port left open', async () => {
     const portsBefore = listeningPorts();
     const seen = Math.max(-1, ...cluster.workers.flatMap((w) => w.logs.map(jobNumber)));
-    // A null weight is read only by the training tasks: one of the three fails on every attempt, after joining the group.
+    // A null weight is read only by the training tasks: one of the three fails on every attempt, before joining the group.
     const df = frame(spark).withColumn('w', F.when(col('id').equalTo(7), null).otherwise(1.0));
     const started = Date.now();
     const outcome = await new XGBoostClassifier({ numRound: 5, maxDepth: 4, nthread: 1, numWorkers: 3, weightCol: 'w', timeout: 60 }).fit(df)

@@ -136,9 +136,9 @@ describe('distributed training: one barrier task per worker', () => {
     expect(Math.abs(three - one)).toBeLessThan(0.01);
   });
 
-  it('one worker failing fails the others as it leaves the group: the job rejects with its message, no hang', async () => {
+  it('one worker failing fails the others, whose group it never joins: the job rejects with its message, no hang', async () => {
     const f = fixture('binary');
-    // Weights are read only by the training tasks: one of the three fails after joining the collective.
+    // Weights are read only by the training tasks: one of the three fails before joining the collective.
     const df = frame(f).withColumn('w', F.when(col('id').equalTo(7), null).otherwise(1.0));
     await expect(new XGBoostClassifier({ ...sameParams(f), numWorkers: 3, weightCol: 'w', timeout: 30 }).fit(df)).rejects.toThrow(
       /weightCol 'w' is null in row \d+ of partition \d/,

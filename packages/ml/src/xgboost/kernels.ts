@@ -154,16 +154,20 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
   let joined = false;
   const owned: { free(): void }[] = [];
   try {
+    // The partition's columns are read and checked before joining the group: a task that fails after joining
+    // leaves its partners mid-collective, where a send to it can fail in XGBoost's socket thread, which then
+    // aborts the whole process (std::terminate on a dmlc::Error). Failing before joining, it only has the
+    // broker free the attempt's tracker, and the partners waiting for the group fail to join.
+    const x = features(part, h.featuresCol);
+    const y = floats(part, h.labelCol, 'labelCol', ctx.partition);
+    const w = h.weightCol ? floats(part, h.weightCol, 'weightCol', ctx.partition) : null;
+    const isValid = h.validationIndicatorCol ? part.column(h.validationIndicatorCol).values as Uint8Array : null;
     if (h.tracker) {
       await communicatorInit(await askTracker(h.tracker, ctx.attempt), ctx.partition, lane).catch((e: Error) => {
         throw new Error(`XGBoost: the training task of partition ${ctx.partition} could not join the group of ${h.numWorkers} training tasks: ${e.message}`);
       });
       joined = true;
     }
-    const x = features(part, h.featuresCol);
-    const y = floats(part, h.labelCol, 'labelCol', ctx.partition);
-    const w = h.weightCol ? floats(part, h.weightCol, 'weightCol', ctx.partition) : null;
-    const isValid = h.validationIndicatorCol ? part.column(h.validationIndicatorCol).values as Uint8Array : null;
     const matrix = async (values: Float64Array, rows: number, label: Float32Array, weight: Float32Array | null) => {
       const dm = await DMatrix.fromDense(values, rows, x.cols, { missing: h.missing, nthread: Number(h.params.nthread), lane });
       owned.push(dm);

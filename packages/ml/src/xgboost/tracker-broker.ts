@@ -63,6 +63,9 @@ export class TrackerBroker {
   private argsFor(attempt: number): WorkerArgs {
     if (!Number.isInteger(attempt) || attempt < 0) throw new Error(`bad attempt number ${attempt}`);
     if (attempt < this.latest) throw new Error(`attempt ${attempt} of the training stage is over (attempt ${this.latest} runs now)`);
+    // A partner asking after a task of its attempt failed: refused (causeOf then names that task's error).
+    const failed = this.failures.get(attempt)?.[0];
+    if (failed) throw new Error(`attempt ${attempt} of the training stage already failed, in partition ${failed.partition}`);
     let t = this.trackers.get(attempt);
     if (!t) {
       for (const [a, old] of this.trackers) {
@@ -76,10 +79,13 @@ export class TrackerBroker {
     return t.workerArgs;
   }
 
+  /** A task of `attempt` failed: its tracker goes, so partners still waiting for the group fail now, not at the timeout. */
   private recordFailure(attempt: number, partition: number, message: string): void {
     const list = this.failures.get(attempt) ?? [];
     list.push({ partition, message });
     this.failures.set(attempt, list);
+    this.trackers.get(attempt)?.free();
+    this.trackers.delete(attempt);
   }
 
   /**
