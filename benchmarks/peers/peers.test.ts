@@ -16,7 +16,7 @@ describe('pnpm bench:peers --quick', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   // PySpark's JVM start and query compilation dominate: about 2 minutes of the ~3 on 2 idle cores, and the
-  // pipelines add ~1.5 (309 s in all measured under load 7-9).
+  // pipelines add ~1.5 (213 s in all measured under load 5-6, 309 s under load 7-9).
   it('runs every engine on groupby, join, TPC-H-like and the pipelines, all answers agree, and writes the report', async () => {
     const code = await main(['--quick', '--results-dir', dir]);
     const files = readdirSync(dir);
