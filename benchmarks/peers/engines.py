@@ -9,6 +9,8 @@ on stdout can never be mistaken for a result:
   {"event": "engine", "name", "version", "settings", "startup": seconds to start (JVM, cluster)}
   {"event": "load", "seconds", "rows": {table: n}}
   {"event": "question", "id", "warmup", "runs": [s...], "checksum": {"rows", "sums", "missing"}}
+  {"event": "question", "id", "warmup", "runs": [s...], "metric": {"name", "value", "runs": [...]}}
+                                                   (a pipeline: the metric of the warm-up and each timed run)
   {"event": "question", "id", "error"}            (the engine cannot answer it; a failure)
   {"event": "unsupported", "id", "reason"}         (the workload has no such question here)
 Timed: computing the answer and materializing it in the engine's own form, as db-benchmark
@@ -17,8 +19,9 @@ the result frame). The checksum (row count; per column the sum of defined values
 of null/NaN values) is read from the materialized answer afterwards and never timed.
 
 A workload is a class per engine in WORKLOADS[workload][engine] with load(files), run(qid) and
-checksum(qid, chk); adding a workload (TPC-H-like, ML pipelines) means adding such classes here and
-its description in workloads.ts.
+checksum(qid, chk); adding a workload means adding such classes here and its description in
+workloads.ts. A pipeline question (its spec entry has "metric") is answered by run(qid) itself, which
+returns the metric; those classes live in spark_ml_pipeline.py and dask_ml_pipeline.py.
 """
 import json
 import math
@@ -500,17 +503,69 @@ class DaskTpch(DaskBase):
     QUESTIONS = FRAME_TPCH
 
 
+def spark_ml_pipeline():
+    from spark_ml_pipeline import SparkMLPipeline
+
+    return SparkMLPipeline
+
+
+def dask_ml_pipeline():
+    from dask_ml_pipeline import DaskXGBPipeline
+
+    return DaskXGBPipeline
+
+
 WORKLOADS = {
     "groupby": {"duckdb": DuckDBGroupby, "spark": SparkGroupby, "dask": DaskGroupby, "pandas": PandasGroupby},
     "join": {"duckdb": DuckDBJoin, "spark": SparkJoin, "dask": DaskJoin, "pandas": PandasJoin},
     "tpch": {"duckdb": DuckDBTpch, "spark": SparkTpch, "dask": DaskTpch, "pandas": PandasTpch},
 }
+# The pipeline scripts build on this module's engine set-up (SparkBase, DaskBase), so they are imported
+# when asked for, not at the top, where importing each other would be circular.
+PIPELINE_ENGINES = {"spark": spark_ml_pipeline, "dask": dask_ml_pipeline}
+
+
+def engine_class(workload, engine):
+    if workload == "pipeline":
+        return PIPELINE_ENGINES[engine]() if engine in PIPELINE_ENGINES else None
+    return WORKLOADS.get(workload, {}).get(engine)
+
+
+def time_answer(e, qid, chk, reps):
+    """One warm-up and `reps` timed runs of a query; the answer checksummed after the warm-up."""
+    t0 = time.perf_counter()
+    e.run(qid)
+    warmup = time.perf_counter() - t0
+    ck = e.checksum(qid, chk)
+    runs = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        e.run(qid)
+        runs.append(time.perf_counter() - t0)
+        again = e.checksum(qid, chk)
+        if again["rows"] != ck["rows"] or again["missing"] != ck["missing"]:
+            raise RuntimeError(f"answer changed between runs: {ck} then {again}")
+    return {"warmup": warmup, "runs": runs, "median": statistics.median(runs), "checksum": ck}
+
+
+def time_metric(e, qid, name, reps):
+    """One warm-up and `reps` timed runs of a pipeline; every run's metric is reported (the harness checks each)."""
+    t0 = time.perf_counter()
+    value = e.run(qid)
+    warmup = time.perf_counter() - t0
+    runs, values = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        values.append(e.run(qid))
+        runs.append(time.perf_counter() - t0)
+    return {"warmup": warmup, "runs": runs, "median": statistics.median(runs),
+            "metric": {"name": name, "value": value, "runs": values}}
 
 
 def main(engine, spec_path):
     with open(spec_path) as f:
         spec = json.load(f)
-    cls = WORKLOADS.get(spec["workload"], {}).get(engine)
+    cls = engine_class(spec["workload"], engine)
     if cls is None:
         raise SystemExit(f"engines.py: no {engine} engine for workload {spec['workload']}")
     t0 = time.perf_counter()
@@ -520,21 +575,12 @@ def main(engine, spec_path):
     rows = e.load(spec["files"])
     emit(event="load", seconds=time.perf_counter() - t0, rows=rows)
     for q in spec["questions"]:
-        qid, chk = q["id"], q["chk"]
+        qid = q["id"]
         try:
-            t0 = time.perf_counter()
-            e.run(qid)
-            warmup = time.perf_counter() - t0
-            ck = e.checksum(qid, chk)
-            runs = []
-            for _ in range(spec["reps"]):
-                t0 = time.perf_counter()
-                e.run(qid)
-                runs.append(time.perf_counter() - t0)
-                again = e.checksum(qid, chk)
-                if again["rows"] != ck["rows"] or again["missing"] != ck["missing"]:
-                    raise RuntimeError(f"answer changed between runs: {ck} then {again}")
-            emit(event="question", id=qid, warmup=warmup, runs=runs, median=statistics.median(runs), checksum=ck)
+            if q.get("metric"):
+                emit(event="question", id=qid, **time_metric(e, qid, q["metric"], spec["reps"]))
+            else:
+                emit(event="question", id=qid, **time_answer(e, qid, q["chk"], spec["reps"]))
         except Exception as err:  # one question failing must not hide the others' results
             traceback.print_exc(file=sys.stderr)
             emit(event="question", id=qid, error=f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")

@@ -1,4 +1,4 @@
-// `pnpm bench:peers [--quick] [--only groupby,join,tpch] [--rows 1e6|1e7|5e7] [--sf 1] [--reps 3]
+// `pnpm bench:peers [--quick] [--only groupby,join,tpch,pipeline] [--rows 1e6|1e7|5e7] [--sf 1] [--reps 3]
 //                   [--engines quiver,quiver-cluster,duckdb,spark,dask,pandas] [--results-dir DIR]`
 //
 // Quiver against its peers on the same Parquet files, each engine in its own process
@@ -6,7 +6,9 @@
 // Dask, DuckDB, pandas). Every engine's answer to
 // every question is checked against DuckDB's (row count; per column the sum of defined values
 // to 1e-9 relative and the count of null/NaN values) before any time is reported: a mismatch
-// or an engine error is a failure (shown in place of the time, and a non-zero exit code).
+// or an engine error is a failure (shown in place of the time, and a non-zero exit code). The
+// pipeline workload's answer is a model metric instead: each engine's must be within the question's
+// tolerance of the engine the pipeline was written for (PySpark for the MLlib one, Dask for XGBoost).
 // Output: benchmarks/results/peers-<rows>-<UTC time>.{json,md,svg}.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,19 +17,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { diffChecksums } from '../groupby/compare.ts';
-import { RESULT_PREFIX, type Checksum, type Spec } from './quiver-engine.ts';
+import { RESULT_PREFIX, type Checksum, type Metric, type Spec } from './quiver-engine.ts';
 import { renderMarkdown, renderSvg } from './report.ts';
-import { ALL_ENGINES, PYTHON, ROOT, WORKLOADS, type EngineId } from './workloads.ts';
+import { ALL_ENGINES, PYTHON, ROOT, WORKLOADS, type EngineId, type MetricCheck, type WorkloadQuestion } from './workloads.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_RESULTS_DIR = join(HERE, '..', 'results');
 const THREADS = 2; // every engine gets the same 2 cores: local[2], 2 Dask workers × 1 thread, DuckDB threads=2
 const REFERENCE: EngineId = 'duckdb';
-const ENGINE_NAMES: Record<EngineId, string> = { quiver: 'Quiver', 'quiver-cluster': 'Quiver cluster', duckdb: 'DuckDB', spark: 'PySpark', dask: 'Dask', pandas: 'pandas' };
+export const ENGINE_NAMES: Record<EngineId, string> = { quiver: 'Quiver', 'quiver-cluster': 'Quiver cluster', duckdb: 'DuckDB', spark: 'PySpark', dask: 'Dask', pandas: 'pandas' };
 
 export interface Timing { median: number; min: number; max: number; warmup: number; runs: number[] }
-export interface EngineAnswer { timing?: Timing; checksum?: Checksum; error?: string; mismatch?: string[] }
-export interface QuestionReport { id: string; name: string; engines: Record<string, EngineAnswer> }
+export interface EngineAnswer { timing?: Timing; checksum?: Checksum; metric?: Metric; error?: string; mismatch?: string[] }
+export interface QuestionReport { id: string; name: string; metric?: MetricCheck & { referenceName: string }; engines: Record<string, EngineAnswer> }
 export interface EngineRun {
   engine: string; version?: string; settings?: Record<string, unknown>;
   /** Seconds from process start to the engine being ready (JVM, cluster), then loading the inputs. */
@@ -169,11 +171,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     log(`${wl.id}: data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const wr: WorkloadReport = {
       id: wl.id, description: wl.describe({ rows, sf }), files, runs: [],
-      questions: wl.questions.map((q) => ({ id: q.id, name: q.name, engines: {} })),
+      questions: wl.questions.map((q) => ({
+        id: q.id, name: q.name, ...(q.metric && { metric: { ...q.metric, referenceName: ENGINE_NAMES[q.metric.reference] } }), engines: {},
+      })),
     };
-    const spec: Spec = { workload: wl.id, files, reps, threads: THREADS, questions: wl.questions.map((q) => ({ id: q.id, chk: [...q.chk] })) };
     for (const engine of engines.filter((e) => wl.engines.includes(e))) {
       const name = ENGINE_NAMES[engine];
+      const answers = (q: WorkloadQuestion) => !q.engines || q.engines.includes(engine);
+      const spec: Spec = { workload: wl.id, files, reps, threads: THREADS,
+        questions: wl.questions.filter(answers).map((q) => ({ id: q.id, chk: [...q.chk], ...(q.metric && { metric: q.metric.name }) })) };
       log(`${wl.id}: ${name}`);
       const { events, error, wall } = await runEngine(engine, spec, work, env, timeoutS, log);
       const run: EngineRun = { engine: name, wall };
@@ -188,7 +194,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         } else if (ev.event === 'question') {
           const q = wr.questions.find((x) => x.id === ev['id']);
           if (!q) continue;
-          q.engines[name] = ev['error'] ? { error: ev['error'] as string } : { timing: timingOf(ev), checksum: ev['checksum'] as Checksum };
+          q.engines[name] = ev['error'] ? { error: ev['error'] as string }
+            : ev['metric'] ? { timing: timingOf(ev), metric: ev['metric'] as Metric } : { timing: timingOf(ev), checksum: ev['checksum'] as Checksum };
         }
       }
       if (error) {
@@ -196,7 +203,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         failures.push(`${wl.id} ${name}: ${error}`);
       }
       for (const q of wr.questions) {
-        if (!q.engines[name]) q.engines[name] = { error: error ? 'engine process failed' : 'no answer reported' };
+        if (!q.engines[name] && spec.questions.some((x) => x.id === q.id)) q.engines[name] = { error: error ? 'engine process failed' : 'no answer reported' };
       }
       wr.runs.push(run);
       // Written after every engine, so a long run that is stopped keeps what it finished.
@@ -214,27 +221,37 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * Compares every engine's answers with the reference engine's, marking mismatches on the answers
- * (afresh each call); returns the failures: errors, mismatches, or no reference at all.
+ * Compares every engine's answers with the reference engine's (DuckDB's checksum, or for a pipeline the
+ * metric of the engine it was written for), marking mismatches on the answers (afresh each call);
+ * returns the failures: errors, mismatches, or no reference at all.
  */
 function checkAnswers(wr: WorkloadReport, engines: readonly EngineId[]): string[] {
   const out: string[] = [];
   const ref = ENGINE_NAMES[REFERENCE];
-  if (!engines.includes(REFERENCE)) out.push(`${wr.id}: no ${ref} reference answers (it was not run), nothing is checked`);
+  if (wr.questions.some((q) => !q.metric) && !engines.includes(REFERENCE)) out.push(`${wr.id}: no ${ref} reference answers (it was not run), nothing is checked`);
   for (const q of wr.questions) {
-    const expected = q.engines[ref]?.checksum;
+    const refName = q.metric ? q.metric.referenceName : ref;
+    if (q.metric && !engines.includes(q.metric.reference)) out.push(`${wr.id} ${q.id}: no ${refName} reference metric (it was not run), nothing is checked`);
+    const expected = q.metric ? q.engines[refName]?.metric : q.engines[ref]?.checksum;
     for (const [name, a] of Object.entries(q.engines)) {
       delete a.mismatch;
       if (a.error) { out.push(`${wr.id} ${q.id} ${name}: ${a.error}`); continue; }
       if (!expected) continue;
-      const diff = diffChecksums(expected, a.checksum!);
+      const diff = q.metric ? diffMetric(expected as Metric, a.metric!, q.metric.tolerance) : diffChecksums(expected as Checksum, a.checksum!);
       if (diff.length) {
         a.mismatch = diff;
-        out.push(`${wr.id} ${q.id} ${name} disagrees with ${ref}: ${diff.join('; ')}`);
+        out.push(`${wr.id} ${q.id} ${name} disagrees with ${refName}: ${diff.join('; ')}`);
       }
     }
   }
   return out;
+}
+
+/** Every run's metric (warm-up and timed) against the reference's warm-up run, within the tolerance. */
+export function diffMetric(expected: Metric, actual: Metric, tolerance: number): string[] {
+  return [actual.value, ...actual.runs]
+    .filter((v) => !(Math.abs(v - expected.value) <= tolerance))
+    .map((v) => `${actual.name} ${v.toFixed(4)} vs ${expected.value.toFixed(4)} (|Δ| > ${tolerance})`);
 }
 
 function writeReport(report: Report, base: string, partial?: 'partial'): void {

@@ -6,7 +6,8 @@
 // It speaks the protocol of engines.py (the Python peers): one JSON object per stdout line,
 // prefixed with RESULT_PREFIX; see engines.py for the events. Inputs are read with
 // spark.read.parquet(...).cache() and counted (the load time); each answer is materialized on
-// the driver with toArrow() (timed), then checksummed from that Arrow table (not timed).
+// the driver with toArrow() (timed), then checksummed from that Arrow table (not timed). A question
+// whose answer is a model metric (workload pipeline, pipelines.ts) is timed from fit to metric.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,13 +16,15 @@ import type { Table, Vector } from 'apache-arrow';
 import type * as Quiver from '@quiver/core';
 import { QUESTIONS as GROUPBY_QUESTIONS } from '../groupby/questions.ts';
 import type { QuiverFrame, QuiverLib, QuiverSession } from '../groupby/questions.ts';
+import type { PipelineQuestion } from './pipelines.ts';
 
 export const RESULT_PREFIX = '@@quiver-bench ';
 
 export interface Spec {
   workload: string;
   files: Record<string, string>;
-  questions: { id: string; chk: string[] }[];
+  /** chk: answer columns to checksum; metric: instead, the model metric the question's pipeline reaches. */
+  questions: { id: string; chk: string[]; metric?: string }[];
   reps: number;
   threads: number;
   /** Run on a real cluster: a scheduler and this many 1-core workers, each with this much block memory. */
@@ -71,6 +74,8 @@ async function startCluster(c: NonNullable<Spec['cluster']>, procs: ChildProcess
 }
 
 export interface Checksum { rows: number; sums: Record<string, number>; missing: Record<string, number> }
+/** A pipeline's answer: the metric of the warm-up run, and of each timed run. */
+export interface Metric { name: string; value: number; runs: number[] }
 
 type Tables = Record<string, QuiverFrame>;
 type QuiverQuestion = (q: QuiverLib, t: Tables) => QuiverFrame;
@@ -194,9 +199,14 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err);
 }
 
+/** The workloads whose questions are pipelines answering a model metric, loaded only when run (see pipelines.ts). */
+const METRIC_WORKLOADS: Record<string, () => Promise<Record<string, PipelineQuestion>>> = {
+  pipeline: async () => (await import('./pipelines.ts')).PIPELINE_QUESTIONS,
+};
+
 async function main(specPath: string): Promise<void> {
   const spec = JSON.parse(readFileSync(specPath, 'utf8')) as Spec;
-  const questions = QUIVER_WORKLOADS[spec.workload];
+  const questions = QUIVER_WORKLOADS[spec.workload] ?? await METRIC_WORKLOADS[spec.workload]?.();
   if (!questions) throw new Error(`quiver-engine: no Quiver implementation of workload ${spec.workload}`);
   const lib = await import('@quiver/core');
   const procs: ChildProcess[] = [];
@@ -207,7 +217,7 @@ async function main(specPath: string): Promise<void> {
   }
 }
 
-async function measure(spec: Spec, questions: Record<string, QuiverQuestion>, lib: typeof Quiver,
+async function measure(spec: Spec, questions: Record<string, QuiverQuestion | PipelineQuestion>, lib: typeof Quiver,
   procs: ChildProcess[]): Promise<void> {
   let t0 = performance.now();
   const master = spec.cluster ? await startCluster(spec.cluster, procs) : `local[${spec.threads}]`;
@@ -216,7 +226,8 @@ async function measure(spec: Spec, questions: Record<string, QuiverQuestion>, li
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@quiver/core')), 'utf8')) as { version: string };
   emit({ event: 'engine', name: spec.cluster ? 'Quiver cluster' : 'Quiver', version: pkg.version,
     settings: { master: spec.cluster ? `scheduler + ${spec.cluster!.workers} workers (--cores 1 --memory ${spec.cluster!.memory}) on 127.0.0.1` : master,
-      node: process.version, cache: 'inputs read.parquet().cache() and counted; answers toArrow() on the driver' },
+      node: process.version,
+      cache: `inputs read.parquet().cache() and counted; ${spec.questions.some((q) => q.metric) ? 'each run fits and evaluates from them' : 'answers toArrow() on the driver'}` },
     startup: (performance.now() - t0) / 1000 });
 
   t0 = performance.now();
@@ -228,35 +239,55 @@ async function measure(spec: Spec, questions: Record<string, QuiverQuestion>, li
   }
   emit({ event: 'load', seconds: (performance.now() - t0) / 1000, rows });
 
-  for (const { id, chk } of spec.questions) {
+  for (const { id, chk, metric } of spec.questions) {
     const question = questions[id];
     if (!question) { emit({ event: 'question', id, error: `Quiver has no ${spec.workload} ${id}` }); continue; }
     try {
-      const run = async (): Promise<[Table, number]> => {
-        t0 = performance.now();
-        const t = await question(lib, tables).toArrow();
-        return [t, (performance.now() - t0) / 1000];
-      };
-      let [answer, warmup] = await run();
-      const ck = checksum(answer, chk);
-      const runs: number[] = [];
-      for (let r = 0; r < spec.reps; r++) {
-        answer = undefined as unknown as Table; // let the previous answer go before computing the next
-        let s: number;
-        [answer, s] = await run();
-        runs.push(s);
-        const again = checksum(answer, chk);
-        if (again.rows !== ck.rows || JSON.stringify(again.missing) !== JSON.stringify(ck.missing)) {
-          throw new Error(`answer changed between runs: ${JSON.stringify(ck)} then ${JSON.stringify(again)}`);
-        }
-      }
-      emit({ event: 'question', id, warmup, runs, median: median(runs), checksum: ck });
+      emit({ event: 'question', id, ...(metric
+        ? await timeMetric(() => (question as PipelineQuestion)(tables, spec.threads), metric, spec.reps)
+        : await timeAnswer(() => (question as QuiverQuestion)(lib, tables).toArrow(), chk, spec.reps)) });
     } catch (err) {
       console.error(err);
       emit({ event: 'question', id, error: errorText(err) });
     }
   }
   await session.stop();
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await run();
+  return [out, (performance.now() - t0) / 1000];
+}
+
+/** One warm-up and `reps` timed runs of a query, each answer materialized as Arrow; checksummed from the warm-up. */
+async function timeAnswer(run: () => Promise<Table>, chk: readonly string[], reps: number): Promise<Record<string, unknown>> {
+  let [answer, warmup] = await timed(run);
+  const ck = checksum(answer, chk);
+  const runs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    answer = undefined as unknown as Table; // let the previous answer go before computing the next
+    let s: number;
+    [answer, s] = await timed(run);
+    runs.push(s);
+    const again = checksum(answer, chk);
+    if (again.rows !== ck.rows || JSON.stringify(again.missing) !== JSON.stringify(ck.missing)) {
+      throw new Error(`answer changed between runs: ${JSON.stringify(ck)} then ${JSON.stringify(again)}`);
+    }
+  }
+  return { warmup, runs, median: median(runs), checksum: ck };
+}
+
+/** One warm-up and `reps` timed runs of a pipeline; every run's metric is reported (the harness checks each). */
+async function timeMetric(run: () => Promise<number>, name: string, reps: number): Promise<Record<string, unknown>> {
+  const [value, warmup] = await timed(run);
+  const runs: number[] = [], values: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const [v, s] = await timed(run);
+    runs.push(s);
+    values.push(v);
+  }
+  return { warmup, runs, median: median(runs), metric: { name, value, runs: values } };
 }
 
 if (import.meta.main) {

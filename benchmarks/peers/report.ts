@@ -21,22 +21,33 @@ function cell(a: EngineAnswer | undefined): string {
   if (a.error) return 'error';
   if (a.mismatch) return '**mismatch**';
   const t = a.timing!;
-  return t.runs.length > 1 ? `${fmt(t.median)} (${fmt(t.min)}–${fmt(t.max)})` : fmt(t.median);
+  const time = t.runs.length > 1 ? `${fmt(t.median)} (${fmt(t.min)}–${fmt(t.max)})` : fmt(t.median);
+  return a.metric ? `${time}, ${METRIC_LABELS[a.metric.name] ?? a.metric.name} ${a.metric.value.toFixed(4)}` : time;
 }
+
+const METRIC_LABELS: Record<string, string> = { areaUnderROC: 'AUC' };
 
 function settingsText(s: Record<string, unknown> | undefined): string {
   return s ? Object.entries(s).map(([k, v]) => `${k}=${String(v)}`).join('; ').replaceAll('|', '\\|') : '—';
 }
 
 function workloadSection(r: Report, w: WorkloadReport): string[] {
-  const peers = r.engines.filter((e) => e !== QUIVER);
+  // The engines this workload ran (a pipeline has no DuckDB or pandas twin), in the run's order.
+  const engines = r.engines.filter((e) => w.runs.some((x) => x.engine === e));
+  const peers = engines.filter((e) => e !== QUIVER);
   const lines = [`## ${w.id}`, '', `${w.description}.`, ''];
+  const metricChecks = w.questions.filter((q) => q.metric).map((q) => `${q.id} within ${q.metric!.tolerance} of ${q.metric!.referenceName}'s`);
+  if (metricChecks.length) {
+    lines.push(`Answers: each question is a pipeline, and its answer is the ${METRIC_LABELS[w.questions[0]!.metric!.name]} it reaches on `
+      + `the test rows, in every run (warm-up and timed), against the engine the pipeline was written for: ${metricChecks.join('; ')}. `
+      + 'An engine with no twin of a question is left out of its row (—).', '');
+  }
   lines.push('Start-up (JVM, cluster, session) and load (Parquet → engine memory) are not part of the question times: '
     + w.runs.map((x) => `${x.engine} ${fmt(x.startup)} s + ${fmt(x.load)} s`).join(', ') + '.', '');
-  lines.push(`| question | ${r.engines.map((e) => (e === QUIVER ? 'Quiver (s)' : `${e} (s) | ${e}/Quiver`)).join(' | ')} |`);
-  lines.push(`|---|${r.engines.map((e) => (e === QUIVER ? '---:' : '---:|---:')).join('|')}|`);
+  lines.push(`| question | ${engines.map((e) => (e === QUIVER ? 'Quiver (s)' : `${e} (s) | ${e}/Quiver`)).join(' | ')} |`);
+  lines.push(`|---|${engines.map((e) => (e === QUIVER ? '---:' : '---:|---:')).join('|')}|`);
   for (const q of w.questions) {
-    const cells = r.engines.map((e) => {
+    const cells = engines.map((e) => {
       if (e === QUIVER) return cell(q.engines[e]);
       const x = ratio(q, e);
       return `${cell(q.engines[e])} | ${x === undefined ? '—' : `${x.toFixed(2)}×`}`;
@@ -45,14 +56,15 @@ function workloadSection(r: Report, w: WorkloadReport): string[] {
   }
   const misses: string[] = ['PySpark', 'Dask'].filter((p) => !peers.includes(p)).map((p) => `every question vs ${p} (not run)`);
   for (const peer of peers.filter((p) => p === 'PySpark' || p === 'Dask')) {
-    for (const q of w.questions) {
+    // A peer that ran but reported nothing for a question has no twin of it (a failed one reports an error).
+    for (const q of w.questions.filter((x) => x.engines[peer])) {
       const x = ratio(q, peer);
       if (x === undefined || x <= 1) misses.push(`${q.id} vs ${peer} (${x === undefined ? 'no comparable answer' : `${x.toFixed(2)}×`})`);
     }
   }
   lines.push('', misses.length
-    ? `Target (Quiver faster than PySpark and Dask on every question): **not met** on ${misses.join(', ')}.`
-    : 'Target (Quiver faster than PySpark and Dask on every question): met.');
+    ? `Target (Quiver faster than PySpark and Dask on every question each answers): **not met** on ${misses.join(', ')}.`
+    : 'Target (Quiver faster than PySpark and Dask on every question each answers): met.');
   return lines;
 }
 
@@ -70,19 +82,28 @@ export function renderMarkdown(r: Report): string {
       + 'Quiver is faster), not the seconds.',
     '',
     `Each question: one warm-up, then ${r.reps} timed run(s); cells show the median (min–max) in seconds. Every engine runs `
-      + `in its own process on ${r.threads} cores on the same Parquet files. The time covers computing the answer and `
-      + 'materializing it the way db-benchmark does for that engine (DuckDB: CREATE TABLE ans AS; PySpark: persist + count; '
-      + 'Dask: compute() to pandas; pandas: the result frame; Quiver: toArrow() on the driver). "Quiver cluster" is the '
-      + 'same Quiver code with master quiver://… on a scheduler and 2 single-core worker processes on 127.0.0.1.',
+      + `in its own process on ${r.threads} cores on the same Parquet files. "Quiver cluster" is the same Quiver code with `
+      + 'master quiver://… on a scheduler and 2 single-core worker processes on 127.0.0.1.',
     '',
-    'Answers: before any time is reported, every engine\'s answer is compared with DuckDB\'s: the row count, and per '
-      + 'checked column the sum of its defined values (1e-9 relative, 1e-12 absolute) and the count of its null/NaN values, '
-      + 'which count alike (Spark gives NULL where DuckDB gives NaN). A mismatch or an error is a failure of the run. '
-      + 'Engine-specific forms of the same question: PySpark q6 uses median(v3), Spark\'s exact percentile with linear '
-      + 'interpolation (= DuckDB quantile_cont); stddev is the sample deviation everywhere, NULL/NaN for one-row groups. '
-      + 'pandas and Dask compute q9\'s corr² from grouped sums (v1, v2 are small integers, so the sums are exact in '
-      + 'float64); Dask q8 takes nlargest(2) per group, q6 its shuffle-based groupby median.',
-    '',
+    ...(r.workloads.some((w) => w.questions.some((q) => !q.metric)) ? [
+      'Queries (groupby, join, tpch): the time covers computing the answer and materializing it the way db-benchmark does '
+        + 'for that engine (DuckDB: CREATE TABLE ans AS; PySpark: persist + count; Dask: compute() to pandas; pandas: the '
+        + 'result frame; Quiver: toArrow() on the driver). Before any time is reported, every engine\'s answer is compared '
+        + 'with DuckDB\'s: the row count, and per checked column the sum of its defined values (1e-9 relative, 1e-12 '
+        + 'absolute) and the count of its null/NaN values, which count alike (Spark gives NULL where DuckDB gives NaN). A '
+        + 'mismatch or an error is a failure of the run. Engine-specific forms of the same question: PySpark q6 uses '
+        + 'median(v3), Spark\'s exact percentile with linear interpolation (= DuckDB quantile_cont); stddev is the sample '
+        + 'deviation everywhere, NULL/NaN for one-row groups. pandas and Dask compute q9\'s corr² from grouped sums (v1, v2 '
+        + 'are small integers, so the sums are exact in float64); Dask q8 takes nlargest(2) per group, q6 its shuffle-based '
+        + 'groupby median.',
+      '',
+    ] : []),
+    ...(r.workloads.some((w) => w.questions.some((q) => q.metric)) ? [
+      'Pipelines (pipeline): the time covers fitting every stage on the cached input\'s training rows, transforming the '
+        + 'test rows and computing the metric, which is the answer, checked as its section states; a mismatch fails the '
+        + 'run as a checksum mismatch does.',
+      '',
+    ] : []),
     '## Engines',
     '',
     '| engine | version | settings |',
@@ -96,7 +117,7 @@ export function renderMarkdown(r: Report): string {
   if (r.failures.length) {
     lines.push('## Failures', '', ...r.failures.map((f) => `- ${f.replaceAll('\n', ' ')}`), '');
   }
-  lines.push('Full timings (every run, warm-ups) and checksums are in the JSON file next to this one.', '');
+  lines.push('Full timings (every run, warm-ups), checksums and metrics are in the JSON file next to this one.', '');
   return lines.join('\n');
 }
 
@@ -108,7 +129,7 @@ function esc(s: string): string {
 
 /** Horizontal bars of peer / Quiver per question, log scale, one panel per workload. */
 export function renderSvg(r: Report): string {
-  const peers = r.engines.filter((e) => e !== QUIVER);
+  const peers = r.engines.filter((e) => e !== QUIVER && r.workloads.some((w) => w.runs.some((x) => x.engine === e)));
   const bar = 9, gap = 8, left = 190, width = 520, right = 70;
   const ratios = r.workloads.flatMap((w) => w.questions.flatMap((q) => peers.map((p) => ratio(q, p)))).filter((x): x is number => x !== undefined);
   const lo = Math.min(0.1, ...ratios.map((x) => 10 ** Math.floor(Math.log10(x))));
@@ -128,15 +149,17 @@ export function renderSvg(r: Report): string {
     const top = y + 6;
     y += 10;
     for (const q of w.questions) {
-      out.push(`<text x="${left - 6}" y="${y + (peers.length * bar) / 2 + 4}" font-size="11" text-anchor="end">${esc(`${q.id} ${q.name}`)}</text>`);
-      for (const p of peers) {
+      // Only the peers that answered this question (an error or a mismatch included): a pipeline has no DuckDB twin.
+      const answered = peers.filter((p) => q.engines[p]);
+      out.push(`<text x="${left - 6}" y="${y + (answered.length * bar) / 2 + 4}" font-size="11" text-anchor="end">${esc(`${q.id} ${q.name}`)}</text>`);
+      for (const p of answered) {
         const v = ratio(q, p);
         if (v !== undefined) {
           const x0 = xOf(1), x1 = xOf(v);
           out.push(`<rect x="${Math.min(x0, x1).toFixed(1)}" y="${y}" width="${Math.abs(x1 - x0).toFixed(1)}" height="${bar - 1}" fill="${COLORS[p] ?? '#777'}"/>`
             + `<text x="${(Math.max(x0, x1) + 3).toFixed(1)}" y="${y + bar - 1}" font-size="9">${v.toFixed(2)}</text>`);
         } else {
-          out.push(`<text x="${xOf(1) + 3}" y="${y + bar - 1}" font-size="9" fill="#c00">${esc(q.engines[p]?.mismatch ? 'mismatch' : q.engines[p] ? 'error' : 'n/a')} (${esc(p)})</text>`);
+          out.push(`<text x="${xOf(1) + 3}" y="${y + bar - 1}" font-size="9" fill="#c00">${esc(q.engines[p]!.mismatch ? 'mismatch' : 'error')} (${esc(p)})</text>`);
         }
         y += bar;
       }
