@@ -105,4 +105,15 @@ describe('mapPartitionsWith', () => {
     const bad = numbers(20, 1).mapPartitionsWith({ module: MODULE, fn: 'addColumns', outputSchema: new Schema([field('y', Float64Type)]) });
     await expect(bad).rejects.toThrow(/must return 1 columns/);
   });
+
+  it('once unpersisted, a DataFrame still reading its rows fails clearly instead of finding none', async () => {
+    const out = await numbers(50, 2).mapPartitionsWith({
+      module: MODULE, fn: 'addColumns',
+      outputSchema: new Schema([field('y', Float64Type), field('v', VectorType(2))]),
+    });
+    const derived = out.filter(col('x').lt(10));
+    expect(await derived.count()).toBe(10);
+    out.unpersist();
+    await expect(derived.count()).rejects.toThrow(/output of a mapPartitionsWith .* that unpersist\(\) freed/);
+  });
 });

@@ -33,6 +33,8 @@ export class CacheManager {
   private next = 1;
   readonly materialized = new Map<number, string[][]>();
   private readonly keptJobs = new Map<number, string>();
+  /** Caches whose rows exist only as their blocks (mapPartitionsWith outputs): once dropped, nothing recomputes them. */
+  readonly withoutLineage = new Set<number>();
 
   constructor(private readonly store: BlockStore, private readonly executor: JobExecutor) {}
 
@@ -233,6 +235,7 @@ export class Session {
     const cached = this.cacheManager.register({ kind: 'local', schema, batches: [] });
     if (cached.kind !== 'cached') throw new Error('unreachable: register() returns a cached plan');
     this.cacheManager.materialize(cached.cacheId, job);
+    this.cacheManager.withoutLineage.add(cached.cacheId);
     this.mapOutputs.register(cached, cached.cacheId);
     return cached;
   }
@@ -268,7 +271,12 @@ export class Session {
     const pending: Extract<LogicalPlan, { kind: 'cached' }>[] = [];
     const walk = (p: LogicalPlan): void => {
       if (p.kind === 'cached') {
-        if (!this.cacheManager.materialized.has(p.cacheId)) pending.push(p);
+        if (this.cacheManager.materialized.has(p.cacheId)) return;
+        if (this.cacheManager.withoutLineage.has(p.cacheId)) {
+          throw new AnalysisError('This DataFrame reads the output of a mapPartitionsWith (such as an ML transform) that unpersist() freed: '
+            + 'those rows have no lineage to recompute them from; unpersist it only after the DataFrames made from it are done');
+        }
+        pending.push(p);
         return;
       }
       for (const c of planChildren(p)) walk(c);

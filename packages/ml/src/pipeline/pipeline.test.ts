@@ -163,3 +163,27 @@ describe('Estimator / Pipeline', () => {
   });
 });
 
+
+describe('Pipeline memory', () => {
+  it('frees each stage\'s materialized output once the next exists, in fit and in transform, keeping the caller\'s input', async () => {
+    const { VectorAssembler } = await import('../feature/vector-assembler.js');
+    const { StandardScaler, MinMaxScaler } = await import('../feature/scalers.js');
+    const input = spark.createDataFrame(Array.from({ length: 40 }, (_, i) => ({ a: i, b: (i * 7) % 11 }))).cache();
+    await input.count();
+    const caches = () => spark.cacheManager.materialized.size;
+    const before = caches();
+    const pipeline = new Pipeline({ stages: [
+      new VectorAssembler({ inputCols: ['a', 'b'], outputCol: 'raw' }),
+      new StandardScaler({ inputCol: 'raw', outputCol: 'scaled' }),
+      new MinMaxScaler({ inputCol: 'scaled', outputCol: 'features' }),
+      new Center({ inputCol: 'a', outputCol: 'centered' }),
+    ] });
+    const model = await pipeline.fit(input);
+    // The assembler's and the standard scaler's outputs are gone; the last estimator's input may stay.
+    expect(caches() - before).toBeLessThanOrEqual(1);
+    const out = await model.transform(input);
+    expect(caches() - before).toBeLessThanOrEqual(2);
+    expect((await out.collect()).length).toBe(40);
+    expect(Number(await input.count())).toBe(40);
+  });
+});
