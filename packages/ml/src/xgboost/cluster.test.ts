@@ -62,6 +62,18 @@ function listeningPorts(): number[] {
   return ports.sort((a, b) => a - b);
 }
 
+/**
+ * Waits until the training stage (job seen + 2) runs all 3 tasks, the broker and attempt 0's tracker listen,
+ * and a second more: a worker killed while its partners are still forming the group leaves them waiting out
+ * the bootstrap timeout, which is not what these tests are about.
+ */
+async function untilGroupFormed(seen: number, portsBefore: number): Promise<void> {
+  const starts = () => cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2);
+  await until(() => starts().length >= 3, 30_000);
+  await until(() => listeningPorts().length >= portsBefore + 2, 20_000);
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
 async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
@@ -88,9 +100,7 @@ describe('XGBoost on a 3-worker cluster', () => {
       .then((m) => m, (e: Error) => e);
     // Job seen + 1 scans the labels; seen + 2 is the barrier training stage.
     const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
-    // Training is under way once the broker and attempt 0's tracker listen (the first task asked for it).
-    await until(() => listeningPorts().length >= portsBefore.length + 2, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await untilGroupFormed(seen, portsBefore.length);
     await cluster.kill9(victim);
     const model = await training;
     if (model instanceof Error) throw model;
@@ -156,9 +166,7 @@ describe('XGBoost on a cluster that loses a worker it cannot replace', () => {
     const training = new XGBoostClassifier({ numRound: 3000, maxDepth: 4, nthread: 1, numWorkers: 3, timeout: 60 }).fit(frame(spark))
       .then((m) => m, (e: Error) => e);
     const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
-    // Training is under way once the broker and attempt 0's tracker listen (the first task asked for it).
-    await until(() => listeningPorts().length >= portsBefore.length + 2, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await untilGroupFormed(seen, portsBefore.length);
     await cluster.kill9(victim);
     const outcome = await training;
     expect(outcome).toBeInstanceOf(Error);
