@@ -3,6 +3,7 @@ import { hashPartitionIds, splitByPartition } from '../kernels/partition.js';
 import type { PhysicalPlan, Partitioning } from '../physical/plan.js';
 import { arrowColumnToVec, arrowSchemaToSchema, encodeIpc, tableToSharedIpc } from '../types/arrow.js';
 import type { Schema } from '../types/schema.js';
+import { copyBytes } from '../types/utf8-bytes.js';
 
 /**
  * A map task that only moves rows (a block scan, perhaps narrowed or renamed by a projection of plain column
@@ -164,13 +165,10 @@ function takeUtf8(sources: readonly Utf8Source[], length: number, nulls: { nullC
   o = 0;
   for (const { bytes, offsets, rows, codes } of sources) {
     for (let i = 0; i < rows.length; i++, o++) {
-      let w = valueOffsets[o]!;
-      const end = valueOffsets[o + 1]!;
-      if (w === end) continue;
+      const len = valueOffsets[o + 1]! - valueOffsets[o]!;
+      if (len === 0) continue;
       const at = codes ? codes[rows[i]!]! : rows[i]!;
-      let s = offsets[at]!;
-      if (end - w > 32) { data.set(bytes.subarray(s, s + end - w), w); continue; }
-      while (w < end) data[w++] = bytes[s++]!;
+      copyBytes(data, valueOffsets[o]!, bytes, offsets[at]!, len);
     }
   }
   return arrow.makeData({ type: new arrow.Utf8(), length, ...nulls, valueOffsets, data });

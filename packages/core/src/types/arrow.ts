@@ -6,7 +6,7 @@ import {
   VectorType, type DataType,
 } from './data-type.js';
 import { Schema, type Field, field } from './schema.js';
-import { type Utf8Bytes, pendingUtf8, utf8BytesVec } from './utf8-bytes.js';
+import { type Utf8Bytes, copyBytes, hashBytes, pendingUtf8, utf8BytesVec } from './utf8-bytes.js';
 import { type Vec, concatVecs, normalizeValidity } from './vec.js';
 
 /**
@@ -139,11 +139,7 @@ const MOSTLY_DISTINCT = 0.97;
 function distinctUpTo(b: Utf8Bytes, n: number, limit: number): number {
   if (n === 0) return 0;
   const { data, offsets } = b;
-  const hashOf = (i: number) => {
-    let h = 0x811c9dc5;
-    for (let k = offsets[i]!; k < offsets[i + 1]!; k++) h = Math.imul(h ^ data[k]!, 0x01000193);
-    return h;
-  };
+  const hashOf = (i: number) => hashBytes(data, offsets[i]!, offsets[i + 1]!);
   const step = Math.max(1, Math.floor(n / SAMPLE_ROWS));
   const sample = new Set<number>();
   let sampled = 0;
@@ -223,13 +219,8 @@ function plainUtf8Data(v: Vec, type: arrow.Utf8): arrow.Data<arrow.Utf8> {
   }
   const out = new Uint8Array(total);
   for (let i = 0; i < n; i++) {
-    let o = offsets[i]!;
-    const end = offsets[i + 1]!;
-    if (o === end) continue;
-    const c = codes[i]!;
-    let s = dictOffsets[c]!;
-    if (end - o > 32) { out.set(dictBytes.subarray(s, s + end - o), o); continue; }
-    while (o < end) out[o++] = dictBytes[s++]!;
+    const len = offsets[i + 1]! - offsets[i]!;
+    if (len > 0) copyBytes(out, offsets[i]!, dictBytes, dictOffsets[codes[i]!]!, len);
   }
   return arrow.makeData({ type, length: n, ...nullsOf(v), valueOffsets: offsets, data: out });
 }

@@ -13,6 +13,19 @@ export interface Utf8Bytes {
   readonly encoded: boolean;
 }
 
+/** FNV-1a of bytes[start, end): the hash string columns are compared by while they are bytes. */
+export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+  return h;
+}
+
+/** Copies src[from, from + len) to dst at `at`: short strings (ids, codes) copy faster in a loop than through a subarray. */
+export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, len: number): void {
+  if (len > 32) { dst.set(src.subarray(from, from + len), at); return; }
+  for (let k = 0; k < len; k++) dst[at + k] = src[from + k]!;
+}
+
 /**
  * Dictionary-encodes strings given as UTF-8 byte ranges [starts[i], ends[i]) of `bytes`: rows are hashed
  * and compared as bytes, and only the first occurrence of each distinct value is decoded into a JS string.
@@ -32,8 +45,7 @@ export function dictionaryEncodeRanges(
   for (let i = 0; i < n; i++) {
     if (validity !== null && validity[i] === 0) continue;
     const s = starts[i]!, e = ends[i]!;
-    let h = 0x811c9dc5;
-    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+    const h = hashBytes(bytes, s, e);
     let slot = (h ^ (h >>> 15)) & mask;
     for (;;) {
       const c = slots[slot]!;
@@ -101,13 +113,7 @@ export function takeUtf8Bytes(v: Vec, b: Utf8Bytes, indices: Int32Array, validit
   for (let i = 0; i < n; i++) {
     const j = indices[i]!;
     if (j < 0) continue;
-    let s = offsets[j]!;
-    const len = offsets[j + 1]! - s;
-    let o = out[i]!;
-    // Short strings (ids, codes) copy faster in a loop than through a subarray per row.
-    if (len > 32) { bytes.set(data.subarray(s, s + len), o); continue; }
-    const end = o + len;
-    while (o < end) bytes[o++] = data[s++]!;
+    copyBytes(bytes, out[i]!, data, offsets[j]!, offsets[j + 1]! - offsets[j]!);
   }
   return utf8BytesVec(v.type, n, validity, bytes, out);
 }
