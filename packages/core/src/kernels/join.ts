@@ -172,8 +172,9 @@ export class JoinHashTable {
     this.inlineKeys = words.length <= MAX_INLINE_WORDS;
     this.stride = this.inlineKeys ? 1 + words.length : 1;
     this.slots = new Int32Array(capacity * this.stride).fill(-1);
-    this.groupHash = new Int32Array(numBuildRows);
-    this.groupRepresentative = new Int32Array(numBuildRows);
+    // Only lookups without inline keys follow a group to its hash and representative row.
+    this.groupHash = new Int32Array(this.inlineKeys ? 0 : numBuildRows);
+    this.groupRepresentative = new Int32Array(this.inlineKeys ? 0 : numBuildRows);
     const groupOfRow = new Int32Array(numBuildRows);
     let numGroups = 0;
     for (let row = 0; row < numBuildRows; row++) {
@@ -184,9 +185,12 @@ export class JoinHashTable {
       if (group === -1) {
         group = numGroups++;
         this.slots[pos] = group;
-        if (this.inlineKeys) for (let k = 0; k < words.length; k++) this.slots[pos + 1 + k] = words[k]![row]!;
-        this.groupHash[group] = h;
-        this.groupRepresentative[group] = row;
+        if (this.inlineKeys) {
+          for (let k = 0; k < words.length; k++) this.slots[pos + 1 + k] = words[k]![row]!;
+        } else {
+          this.groupHash[group] = h;
+          this.groupRepresentative[group] = row;
+        }
       }
       groupOfRow[row] = group;
     }
