@@ -38,6 +38,13 @@ describe('runPartitions', () => {
     expect(other[0]).not.toBe(keys1[0]);
   });
 
+  it('sees the partitions a cached repartition(n) asked for, also fewer than the slots, as in Spark', async () => {
+    const df = numbers(1000, 1).cache();
+    await df.count();
+    const results = (await df.runPartitions({ module: MODULE, fn: 'sumX' })).map(f64);
+    expect(results.map((r) => r[1])).toEqual([1000]);
+  });
+
   it('runs on empty partitions too', async () => {
     const df = numbers(10, 2).filter(col('x').gt(1e9));
     const results = (await df.runPartitions({ module: MODULE, fn: 'sumX' })).map(f64);

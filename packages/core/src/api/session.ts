@@ -289,11 +289,13 @@ export class Session {
         continue;
       }
       const stages = await this.stagesOf(c.child);
-      // With a partition per slot, the job's result blocks become the cache as they are: no decoding or copying
-      // on the driver, and on a cluster they stay on the workers that computed them.
-      const job = await this.executor.runJob(stages, undefined, { keepResults: stages[stages.length - 1]!.numTasks >= this.slots });
+      // With a partition per slot, or the partitions the user asked for (repartition or coalesce: as in Spark, a
+      // cache keeps them), the job's result blocks become the cache as they are: no decoding or copying on the
+      // driver, and on a cluster they stay on the workers that computed them.
+      const asComputed = stages[stages.length - 1]!.numTasks >= this.slots || c.child.kind === 'repartition';
+      const job = await this.executor.runJob(stages, undefined, { keepResults: asComputed });
       const { jobId, partitions } = job;
-      if (partitions.length >= this.slots) {
+      if (asComputed) {
         this.cacheManager.materialize(c.cacheId, job);
         continue;
       }
