@@ -115,6 +115,40 @@ describe('task failures', () => {
   });
 });
 
+describe('a barrier stage', () => {
+  it('whose task fails kills the partners waiting for it: every attempt ends at once, not at their timeout', async () => {
+    cluster = await TestCluster.start({ workers: 3 });
+    const df = (await connect(cluster)).repartition(3).cache();
+    await df.count();
+    const started = Date.now();
+    const err = await df.runPartitions({ module: FIXTURES, fn: 'failsWhilePartnersWait', barrier: true }).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/failed \(4 attempts\): deliberate failure in partition 0, attempt 3/);
+    // Without the kills each attempt would last the partners' 30 s wait.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const kills = cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'tasks killed');
+    expect(new Set(kills.map((l) => l.attempt))).toEqual(new Set([0, 1, 2, 3]));
+  });
+
+  it('that loses a worker to SIGKILL kills the partners waiting for it and reruns on the spare worker', async () => {
+    cluster = await TestCluster.start({ workers: 4 });
+    // Cached first, so the barrier job is one stage: every task it starts is a barrier task.
+    const df = (await connect(cluster)).repartition(3).cache();
+    await df.count();
+    const before = new Set(cluster.workers.flatMap((w) => w.logs).map((l) => l.jobId));
+    const barrierStarts = (w: Proc) => w.logs.filter((l) => l.msg === 'task started' && !before.has(l.jobId));
+    const started = Date.now();
+    const running = df.runPartitions({ module: FIXTURES, fn: 'waitsOnFirstAttempt', barrier: true });
+    for (const t0 = Date.now(); cluster.workers.flatMap(barrierStarts).length < 3;) {
+      if (Date.now() - t0 > 15_000) throw new Error('the 3 barrier tasks did not start within 15 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await cluster.kill9(cluster.workers.find((w) => barrierStarts(w).length > 0)!);
+    expect((await running).map((b) => b[0])).toEqual([0, 1, 2]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'tasks killed' && l.tasks > 0).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('concurrent jobs', () => {
   it('share the slots: a job submitted behind a long stage gets the next free slot, not the last one', async () => {
     cluster = await TestCluster.start({ workers: 1, workerEnv: { QUIVER_TEST_TASK_DELAY_MS: '150' } });

@@ -41,3 +41,23 @@ export function exhaustMemory() {
   const hold = [];
   for (;;) hold.push(new Array(1 << 20).fill(hold.length));
 }
+
+/** Waits for a partner that never comes: ends only when the scheduler kills the task (or fails after 30 s). */
+function untilKilled(ctx) {
+  return new Promise((_, reject) => {
+    const timer = setTimeout(() => reject(new Error(`partition ${ctx.partition} waited 30 s and was never killed`)), 30_000);
+    ctx.signal.addEventListener('abort', () => { clearTimeout(timer); reject(ctx.signal.reason); }, { once: true });
+  });
+}
+
+/** A barrier stage whose partition 0 fails after 200 ms on every attempt while its partners wait for it. */
+export async function failsWhilePartnersWait(part, args, ctx) {
+  if (ctx.partition !== 0) return untilKilled(ctx);
+  await new Promise((r) => setTimeout(r, 200));
+  throw new Error(`deliberate failure in partition 0, attempt ${ctx.attempt}`);
+}
+
+/** A barrier stage whose first attempt's tasks all wait for each other until killed; later attempts return their partition. */
+export function waitsOnFirstAttempt(part, args, ctx) {
+  return ctx.attempt === 0 ? untilKilled(ctx) : new Uint8Array([ctx.partition]);
+}

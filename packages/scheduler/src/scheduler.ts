@@ -321,8 +321,24 @@ export class Scheduler {
       // The order results arrive in: when one task fails, its partners fail after it (their group broke), so the
       // first failure to arrive is the cause the job reports, as Spark reports a barrier stage's first failed task.
       const arrived: number[] = [];
+      // Partners of a task that failed or was lost may be waiting for it (a collective group that cannot form
+      // without it): they are killed, as Spark kills a barrier stage's other tasks, instead of waiting out
+      // whatever timeout they have.
+      let killed = false;
+      const killPartners = (reason: string) => {
+        if (killed) return;
+        killed = true;
+        for (const w of new Set(slots)) if (w.alive) this.killTasks(w, job, st, round, reason);
+      };
       const settled = await Promise.allSettled(slots.map((w, p) => this.launch(w, this.taskBytes(job, st, p, round))
-        .then((r) => { arrived.push(p); return r; })
+        .then((r) => {
+          arrived.push(p);
+          if (r.error?.name || r.error?.message) killPartners(`its partner task ${st.id}.${p} failed: ${r.error.message}`);
+          return r;
+        }, (e: Error) => {
+          killPartners(`its partner task ${st.id}.${p} was lost with worker ${w.id}: ${e.message}`);
+          throw e;
+        })
         .finally(() => { st.running--; this.release(w); })));
       const broken = settled.findIndex((r) => r.status === 'rejected');
       if (broken >= 0) {
@@ -681,6 +697,12 @@ export class Scheduler {
     this.finished.push(job.id);
     // A long-lived scheduler keeps the status of its last FINISHED_JOBS_KEPT jobs only.
     while (this.finished.length > FINISHED_JOBS_KEPT) this.jobs.delete(this.finished.shift()!);
+  }
+
+  private killTasks(w: WorkerState, job: Job, st: StageState, attempt: number, reason: string): void {
+    this.log.info({ job: job.id, stage: st.id, attempt, worker: w.id, reason }, 'killing barrier tasks');
+    unary(w.client, 'KillTasks', { jobId: job.id, stageId: st.id, attempt, reason }, 10_000)
+      .catch((e) => this.log.warn({ worker: w.id, error: e.message }, 'KillTasks failed'));
   }
 
   private dropOn(w: WorkerState, job: Job): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { TaskResult, messageType } from '@quiver/proto';
 import { blockServiceHandlers, fetchBlocks, grpc, makeClient, serviceDefinition, unary } from '@quiver/proto/grpc';
 import { Piscina } from 'piscina';
@@ -50,6 +50,8 @@ export class WorkerDaemon {
   private stopping = false;
   private draining = false;
   private readonly taskStreams = new Set<grpc.ServerDuplexStream<Buffer, Uint8Array>>();
+  /** The ports of running tasks that can be killed, by `job/stage/attempt` (what KillTasks names). */
+  private readonly killable = new Map<string, Set<MessagePort>>();
   address = '';
 
   constructor(private readonly options: WorkerOptions) {
@@ -95,6 +97,13 @@ export class WorkerDaemon {
       DropBlocks: (call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => {
         const n = this.store.dropPrefix(call.request.prefix);
         this.log.debug({ prefix: call.request.prefix, blocks: n }, 'blocks dropped');
+        cb(null, {});
+      },
+      KillTasks: (call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => {
+        const { jobId, stageId, attempt, reason } = call.request;
+        const ports = this.killable.get(`${jobId}/${stageId}/${attempt}`) ?? new Set();
+        for (const port of ports) port.postMessage({ kill: `Task of stage ${stageId} attempt ${attempt} killed: ${reason}` });
+        this.log.info({ jobId, stageId, attempt, tasks: ports.size, reason }, 'tasks killed');
         cb(null, {});
       },
     });
@@ -164,8 +173,15 @@ export class WorkerDaemon {
     for (const input of loc.inputs as Obj[]) for (const b of input.blocks as Obj[]) where.set(b.blockId, b.location);
     for (const b of loc.scanBlocks as Obj[]) where.set(b.blockId, b.location);
     const base = { jobId: loc.jobId, stageId: loc.stageId, partition: loc.partition };
-    // A task that reads no blocks gets no port: creating and transferring one costs more than an empty task.
-    const { port1, port2 } = where.size ? new MessageChannel() : { port1: null, port2: null };
+    // A task that reads no blocks and cannot be killed gets no port: creating and transferring one costs more
+    // than an empty task.
+    const barrier = Boolean(loc.partitionFunction?.barrier);
+    const { port1, port2 } = where.size || barrier ? new MessageChannel() : { port1: null, port2: null };
+    const attemptKey = `${loc.jobId}/${loc.stageId}/${loc.attempt}`;
+    if (barrier) {
+      const ports = this.killable.get(attemptKey) ?? new Set();
+      this.killable.set(attemptKey, ports.add(port1!));
+    }
     let fetchFailure: { address: string; message: string } | null = null;
     port1?.on('message', (m: { id: number; ids: string[] }) => {
       this.blocksFor(m.ids, where).then(
@@ -192,6 +208,8 @@ export class WorkerDaemon {
     } finally {
       this.running--;
       port1?.close();
+      const ports = this.killable.get(attemptKey);
+      if (ports?.delete(port1!) && ports.size === 0) this.killable.delete(attemptKey);
     }
     if (res.error && fetchFailure) {
       const f = fetchFailure as { address: string; message: string };

@@ -39,6 +39,12 @@ export interface PartitionContext {
    * blocks), so a worker may memoize arrays derived from them across optimizer iterations.
    */
   readonly cacheKey: string;
+  /**
+   * Aborted when the scheduler kills this task: a barrier stage's attempt lost or failed another task, so
+   * partners blocked on it (a collective group forming, a rendezvous) should give up and fail now. Killing is
+   * cooperative; a function that never looks at the signal runs to its end.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** What a mapPartitions or foreachPartition function gets besides the partition's columns. */

@@ -36,8 +36,14 @@ export type BlockFetcher = (ids: readonly string[]) => Promise<Uint8Array[]>;
 export const blockId = (jobId: string, stageId: number, mapPartition: number, reducePartition: number): string =>
   `${jobId}/s${stageId}/m${mapPartition}/r${reducePartition}`;
 
-/** Runs one task: its fragment over one partition, its output split by the stage's partitioning into Arrow IPC blocks. */
-export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<TaskOutput> {
+/** Tasks nobody can kill (local mode) get a signal that never aborts. */
+const NEVER_KILLED = new AbortController().signal;
+
+/**
+ * Runs one task: its fragment over one partition, its output split by the stage's partitioning into Arrow IPC
+ * blocks. `signal` aborts when the task is killed; a partition function sees it as PartitionContext.signal.
+ */
+export async function runTask(task: DecodedTask, fetch: BlockFetcher, signal: AbortSignal = NEVER_KILLED): Promise<TaskOutput> {
   const decodeAll = async (ids: readonly string[], columns: readonly number[] | null = null): Promise<Batch[]> =>
     (await fetch(ids)).flatMap((bytes) => decodeIpc(bytes, columns ?? undefined).batches);
   const io: TaskInputs = {
@@ -47,7 +53,7 @@ export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<T
     },
     blocks: decodeAll,
   };
-  if (task.fn) return runPartitionFunction(task, task.fn, execute(task.plan, task.partition, io));
+  if (task.fn) return runPartitionFunction(task, task.fn, execute(task.plan, task.partition, io), signal);
   const n = task.outputPartitions;
   const passThrough = passThroughHashSplit(task.plan, task.output);
   if (passThrough) {
@@ -88,11 +94,11 @@ export async function runTask(task: DecodedTask, fetch: BlockFetcher): Promise<T
 }
 
 /** Runs the partition function over all the fragment's rows: its bytes come back, or its columns are appended and written as the task's one block. */
-async function runPartitionFunction(task: DecodedTask, f: TaskFunction, rows: AsyncIterable<Batch>): Promise<TaskOutput> {
+async function runPartitionFunction(task: DecodedTask, f: TaskFunction, rows: AsyncIterable<Batch>, signal: AbortSignal): Promise<TaskOutput> {
   const batches: Batch[] = [];
   for await (const b of rows) if (b.numRows > 0) batches.push(b);
   const part = new PartitionData(task.plan.schema, batches);
-  const ctx: PartitionContext = { partition: task.partition, numPartitions: task.numTasks, attempt: task.attempt, cacheKey: `${f.cacheKey}/p${task.partition}` };
+  const ctx: PartitionContext = { partition: task.partition, numPartitions: task.numTasks, attempt: task.attempt, cacheKey: `${f.cacheKey}/p${task.partition}`, signal };
   if (f.userFunction) return runUserPartitionFunction(task, f, part, ctx);
   const call = await loadPartitionFunction(f.module, f.fn);
   const result = await call(part, f.args, ctx);

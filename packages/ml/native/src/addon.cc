@@ -9,7 +9,13 @@
 // (communicator init, DMatrix, boosting, finalize) on one lane.
 #include <napi.h>
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cmath>
@@ -948,6 +954,41 @@ Napi::Value TrackerWaitFor(const Napi::CallbackInfo& info) {
   return Schedule(env, job, info[2]);
 }
 
+// ---- Dead peers ------------------------------------------------------------------------------
+
+// failSocket(fd): replaces the socket behind fd (dup2, so the number stays valid and its owner's later close is
+// harmless) with one whose connection was reset, so that poll reports POLLERR and libxgboost fails the collective
+// call waiting on it. A group that lost a member (kill -9) otherwise waits: the partners left wait on each other
+// until their timeout, and one reading from the lost member's closed link spins (libxgboost treats an orderly
+// close, POLLHUP and an empty read, as "nothing to read yet"). Returns whether fd was replaced.
+Napi::Value FailSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  int accepted = -1;
+  bool replaced = false;
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (listener >= 0 && client >= 0 && bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      listen(listener, 1) == 0 && getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+      connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      (accepted = accept(listener, nullptr, nullptr)) >= 0) {
+    linger reset{1, 0};  // close with RST, not FIN
+    setsockopt(accepted, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(accepted);
+    pollfd p{client, POLLIN, 0};
+    poll(&p, 1, 1000);  // the RST has arrived once the socket is readable
+    fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
+    replaced = dup2(client, fd) == fd;
+  }
+  if (listener >= 0) close(listener);
+  if (client >= 0) close(client);
+  return Napi::Boolean::New(env, replaced);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("load", Napi::Function::New(env, Load));
   exports.Set("createLane", Napi::Function::New(env, CreateLane));
@@ -972,6 +1013,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("trackerCreate", Napi::Function::New(env, TrackerCreate));
   exports.Set("trackerRun", Napi::Function::New(env, TrackerRun));
   exports.Set("trackerWaitFor", Napi::Function::New(env, TrackerWaitFor));
+  exports.Set("failSocket", Napi::Function::New(env, FailSocket));
   return exports;
 }
 

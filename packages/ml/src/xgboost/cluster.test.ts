@@ -1,5 +1,5 @@
 // XGBoost training on a real cluster (bin/quiver scheduler + 3 worker processes): one barrier task per
-// worker process, joined by the tracker the driver's broker starts; kill -9 of a worker mid-training.
+// worker process, joined by the tracker the driver's broker starts; kill -9 of a worker as the group forms and mid-training.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,14 +62,15 @@ function listeningPorts(): number[] {
   return ports.sort((a, b) => a - b);
 }
 
-/**
- * Waits until the training stage (job seen + 2) runs all 3 tasks, the broker and attempt 0's tracker listen,
- * and a second more: a worker killed while its partners are still forming the group leaves them waiting out
- * the bootstrap timeout, which is not what these tests are about.
- */
-async function untilGroupFormed(seen: number, portsBefore: number): Promise<void> {
+/** Waits until the training stage (job seen + 2) runs all 3 tasks: they are reading their rows or forming the group. */
+async function untilTrainingStarted(seen: number): Promise<void> {
   const starts = () => cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2);
   await until(() => starts().length >= 3, 30_000);
+}
+
+/** Waits until the training stage runs all 3 tasks, the broker and attempt 0's tracker listen, and a second more: training. */
+async function untilGroupFormed(seen: number, portsBefore: number): Promise<void> {
+  await untilTrainingStarted(seen);
   await until(() => listeningPorts().length >= portsBefore + 2, 20_000);
   await new Promise((r) => setTimeout(r, 1000));
 }
@@ -92,21 +93,24 @@ describe('XGBoost on a 3-worker cluster', () => {
     expect(Math.abs((await auc(three, spark)) - (await auc(one, spark)))).toBeLessThan(0.01);
   });
 
-  it('kill -9 of a worker while the barrier stage trains: the stage reruns on a fresh tracker and returns a model', async () => {
+  it('kill -9 of a worker while the group forms: its partners are killed, the stage reruns on a fresh tracker and returns a model', async () => {
     await cluster.addWorker(); // a spare slot, so the rerun still finds 3
     const portsBefore = listeningPorts();
     const seen = Math.max(-1, ...cluster.workers.flatMap((w) => w.logs.map(jobNumber)));
+    const started = Date.now();
+    // No timeout: without the scheduler killing them, the partners would wait for the lost task for 30 minutes.
     const training = new XGBoostClassifier({ numRound: 3000, maxDepth: 4, nthread: 1, numWorkers: 3 }).fit(frame(spark))
       .then((m) => m, (e: Error) => e);
     // Job seen + 1 scans the labels; seen + 2 is the barrier training stage.
     const victim = await cluster.waitForWorker((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2, 30_000);
-    await untilGroupFormed(seen, portsBefore.length);
+    await untilTrainingStarted(seen);
     await cluster.kill9(victim);
     const model = await training;
     if (model instanceof Error) throw model;
     expect(await auc(model, spark)).toBeGreaterThan(0.9);
     const reruns = cluster.workers.flatMap((w) => w.logs).filter((l) => l.msg === 'task started' && jobNumber(l) >= seen + 2 && Number(l.attempt) > 0);
     expect(reruns.length).toBeGreaterThanOrEqual(3);
+    expect(Date.now() - started).toBeLessThan(50_000);
     // Both attempts' trackers and the broker are closed: the driver listens on what it listened on before.
     expect(listeningPorts()).toEqual(portsBefore);
   });
@@ -158,7 +162,7 @@ describe('XGBoost on a cluster whose training task fails every attempt', () => {
 });
 
 describe('XGBoost on a cluster that loses a worker it cannot replace', () => {
-  it('kill -9 with no spare slot: the rerun is refused with a clear error, no hang, no tracker port left open', async () => {
+  it('kill -9 mid-training with no spare slot: the rerun is refused with a clear error, no hang, no tracker port left open', async () => {
     // After the tests above the cluster has 3 live workers (4 started, one killed): exactly the 3 slots training needs.
     const portsBefore = listeningPorts();
     const seen = Math.max(-1, ...cluster.workers.flatMap((w) => w.logs.map(jobNumber)));

@@ -195,7 +195,7 @@ abstract class XGBoostEstimator<M extends XGBoostModel<P>, P extends XGBoostPara
       results = out.map((o) => o.header);
       model = out.find((o) => o.header.rank === 0)!.payload.slice();
     } finally {
-      await broker?.close();
+      broker?.close();
     }
     const rank0 = results.find((r) => r.rank === 0)!;
     const booster = await Booster.load(model);

@@ -163,7 +163,17 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
     const w = h.weightCol ? floats(part, h.weightCol, 'weightCol', ctx.partition) : null;
     const isValid = h.validationIndicatorCol ? part.column(h.validationIndicatorCol).values as Uint8Array : null;
     if (h.tracker) {
-      await communicatorInit(await askTracker(h.tracker, ctx.attempt), ctx.partition, lane).catch((e: Error) => {
+      // Killed (the scheduler lost or saw fail a partner of this attempt): the broker frees the attempt's tracker,
+      // so this task and the partners still forming the group fail to join now, not at the bootstrap timeout.
+      // A task already in the group does not leave it (leaving mid-collective could abort the process, above):
+      // its links to the partners are failed, so its collective call errors instead of waiting for its timeout.
+      const tracker = h.tracker;
+      ctx.signal.addEventListener('abort', () => {
+        if (joined) lane.failGroupLinks();
+        else void reportFailure(tracker, { attempt: ctx.attempt, partition: ctx.partition, joined: false, message: (ctx.signal.reason as Error).message });
+      }, { once: true });
+      ctx.signal.throwIfAborted();
+      await communicatorInit(await askTracker(tracker, ctx.attempt), ctx.partition, lane).catch((e: Error) => {
         throw new Error(`XGBoost: the training task of partition ${ctx.partition} could not join the group of ${h.numWorkers} training tasks: ${e.message}`);
       });
       joined = true;
@@ -210,7 +220,7 @@ export async function xgbTrain(part: PartitionData, args: Uint8Array, ctx: Parti
     return packArgs(result, model);
   } catch (e) {
     // Reported before finalizing below: no partner can fail because of this task before the broker has heard.
-    if (h.tracker) await reportFailure(h.tracker, ctx.attempt, ctx.partition, (e as Error).message);
+    if (h.tracker) await reportFailure(h.tracker, { attempt: ctx.attempt, partition: ctx.partition, joined, message: (e as Error).message });
     throw e;
   } finally {
     for (const o of owned.reverse()) o.free();

@@ -2,7 +2,7 @@
 // runs off the JS thread. A Lane is one dedicated OS thread: libxgboost keeps the collective
 // communicator per thread, so a distributed task runs all of its calls on one lane.
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +36,7 @@ interface Addon {
   trackerCreate(config: string): Opaque;
   trackerRun(t: Opaque): string;
   trackerWaitFor(t: Opaque, timeoutSeconds: number, lane?: Opaque): Promise<Logged>;
+  failSocket(fd: number): boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -94,9 +95,61 @@ function x(): Addon {
 /** A dedicated OS thread for native calls; close it when its work is done. */
 export class Lane {
   readonly handle: Opaque = x().createLane();
+  /** Inodes of the TCP sockets that appeared while this lane joined a group: its links to the partners. */
+  private groupSockets = new Set<string>();
+
   close(): void {
     x().closeLane(this.handle);
   }
+
+  /** Called around communicatorInit: the sockets that exist after it and did not before are the group's. */
+  recordGroupSockets(before: ReadonlySet<string>): void {
+    this.groupSockets = new Set([...socketFds().keys()].filter((inode) => !before.has(inode)));
+  }
+
+  /**
+   * Fails this lane's connections to its partners, so that a collective call waiting on any of them errors at
+   * once. For a group that lost a member: libxgboost waits on the partners it has left until its timeout (they
+   * wait on each other for what the lost one would have relayed), and spins on a link the lost one closed
+   * (see the addon's failSocket). Listening sockets are left alone. Returns how many links it failed.
+   */
+  failGroupLinks(): number {
+    const connected = connectedSockets();
+    let failed = 0;
+    for (const [inode, fd] of socketFds()) {
+      if (this.groupSockets.has(inode) && connected.has(inode) && x().failSocket(fd)) {
+        this.groupSockets.delete(inode);
+        failed++;
+      }
+    }
+    return failed;
+  }
+}
+
+/** This process's TCP and other sockets: inode -> file descriptor (Linux /proc; empty elsewhere). */
+function socketFds(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync('/proc/self/fd')) return out;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) out.set(m[1]!, Number(fd));
+    } catch { /* closed meanwhile */ }
+  }
+  return out;
+}
+
+/** Inodes of this process's TCP connections: established, or closed by the peer only (CLOSE_WAIT). */
+function connectedSockets(): Set<string> {
+  const out = new Set<string>();
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && (f[3] === '01' || f[3] === '08')) out.add(f[9]!);
+    }
+  }
+  return out;
 }
 
 export interface MatrixOptions {
@@ -348,8 +401,11 @@ export class Tracker {
 }
 
 /** Joins the collective on the lane's thread; every later call of this worker must use the same lane. */
-export function communicatorInit(args: WorkerArgs, taskId: number, lane: Lane): Promise<{ rank: number; worldSize: number }> {
-  return x().communicatorInit(JSON.stringify({ ...args, dmlc_task_id: String(taskId) }), lane.handle);
+export async function communicatorInit(args: WorkerArgs, taskId: number, lane: Lane): Promise<{ rank: number; worldSize: number }> {
+  const before = new Set(socketFds().keys());
+  const joined = await x().communicatorInit(JSON.stringify({ ...args, dmlc_task_id: String(taskId) }), lane.handle);
+  lane.recordGroupSockets(before);
+  return joined;
 }
 
 export async function communicatorFinalize(lane: Lane): Promise<void> {

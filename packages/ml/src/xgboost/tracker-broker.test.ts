@@ -1,4 +1,5 @@
 // The driver's tracker broker: every attempt of a barrier training stage gets its own tracker.
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   Booster, communicatorFinalize, communicatorInit, DMatrix, Lane, loadXGBoost,
@@ -44,7 +45,7 @@ describe('TrackerBroker', () => {
       await expect(askTracker(broker.address, 0)).rejects.toThrow('tracker broker: attempt 0 of the training stage is over (attempt 1 runs now)');
       await broker.wait();
     } finally {
-      await broker.close();
+      broker.close();
     }
   });
 
@@ -56,7 +57,7 @@ describe('TrackerBroker', () => {
       await expect(worker(broker.address, 0, 0, false)).rejects.toThrow('Failed to bootstrap the communication group');
       expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
-      await broker.close();
+      broker.close();
     }
   });
 
@@ -65,9 +66,9 @@ describe('TrackerBroker', () => {
     try {
       await askTracker(broker.address, 0);
       // The cause reports before it leaves the group; the partners' collective calls break after that.
-      await reportFailure(broker.address, 0, 2, "weightCol 'w' is null in row 8 of partition 2; XGBoost needs a value in every row");
-      await reportFailure(broker.address, 0, 1, 'XGDMatrixCreateFromDense: Ring allgather failed');
-      await reportFailure(broker.address, 0, 0, 'XGDMatrixCreateFromDense: Ring allgather failed');
+      await reportFailure(broker.address, { attempt: 0, partition: 2, joined: true, message: "weightCol 'w' is null in row 8 of partition 2; XGBoost needs a value in every row" });
+      await reportFailure(broker.address, { attempt: 0, partition: 1, joined: true, message: 'XGDMatrixCreateFromDense: Ring allgather failed' });
+      await reportFailure(broker.address, { attempt: 0, partition: 0, joined: true, message: 'XGDMatrixCreateFromDense: Ring allgather failed' });
       expect(broker.causeOf('Task 1.1 failed (4 attempts): XGDMatrixCreateFromDense: Ring allgather failed')).toEqual({
         attempt: 0, partition: 2, message: "weightCol 'w' is null in row 8 of partition 2; XGBoost needs a value in every row",
       });
@@ -78,7 +79,31 @@ describe('TrackerBroker', () => {
       await askTracker(broker.address, 1);
       expect(broker.causeOf('Task 1.1 failed (4 attempts): XGDMatrixCreateFromDense: Ring allgather failed')).toBeNull();
     } finally {
-      await broker.close();
+      broker.close();
+    }
+  });
+
+  it('a failure before the group formed frees the attempt\'s tracker; one after leaves it for the partners to leave through', async () => {
+    const broker = await TrackerBroker.start(3);
+    try {
+      const port0 = Number((await askTracker(broker.address, 0)).dmlc_tracker_port);
+      await reportFailure(broker.address, { attempt: 0, partition: 1, joined: true, message: 'XGBoosterUpdateOneIter: Poll error' });
+      expect(await listening(port0)).toBe(true);
+      const port1 = Number((await askTracker(broker.address, 1)).dmlc_tracker_port);
+      expect(await listening(port0)).toBe(false); // the next attempt replaced it
+      await reportFailure(broker.address, { attempt: 1, partition: 2, joined: false, message: 'Task of stage 1 attempt 1 killed: its partner was lost' });
+      expect(await listening(port1)).toBe(false);
+      await expect(askTracker(broker.address, 1)).rejects.toThrow('tracker broker: attempt 1 of the training stage already failed, in partition 2');
+    } finally {
+      broker.close();
     }
   });
 });
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('connect', () => { socket.destroy(); resolve(true); });
+    socket.on('error', () => resolve(false));
+  });
+}

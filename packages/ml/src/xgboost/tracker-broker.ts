@@ -1,67 +1,59 @@
-// The driver's rendezvous for collective training. A barrier stage that fails is rerun as a whole, and a
-// rerun cannot join the tracker of the attempt that failed (its group is broken), so the driver starts one
-// tracker per attempt: each training task asks the broker for its attempt's tracker address over a local
-// TCP line protocol ("<attempt>\n" -> JSON worker args), and the first ask of a new attempt replaces the
-// previous attempt's tracker, freeing its port.
-// A task that fails reports its error ("fail <attempt> <partition> <json message>\n") before it leaves the
-// group: its partners fail after it (their collective calls break), and the scheduler may hear from them
-// first, so the driver asks the broker which task failed first (causeOf) to name the cause.
-import { type AddressInfo, createServer, type Server, connect } from 'node:net';
+// The driver's rendezvous for collective training (the TrackerBroker service of proto/quiver.proto). A barrier
+// stage that fails is rerun as a whole, and a rerun cannot join the tracker of the attempt that failed (its group
+// is broken), so the driver starts one tracker per attempt: each training task asks the broker for its attempt's
+// tracker, and the first ask of a new attempt replaces the previous attempt's tracker, freeing its port.
+// A task that fails reports its error before it leaves the group: its partners fail after it (their collective
+// calls break), and the scheduler may hear from them first, so the driver asks the broker which task failed
+// first (causeOf) to name the cause.
+import { grpc, makeClient, serviceDefinition, unary } from '@quiver/proto/grpc';
 import { Tracker, type WorkerArgs } from './native.js';
+
+type Obj = Record<string, any>;
+
+export interface TrainingFailure {
+  readonly attempt: number;
+  readonly partition: number;
+  /** The task had joined the group (so every partner had): they fail on their own, through their collective calls. */
+  readonly joined: boolean;
+  readonly message: string;
+}
 
 export class TrackerBroker {
   private readonly trackers = new Map<number, Tracker>();
   private readonly failures = new Map<number, { partition: number; message: string }[]>();
   private latest = -1;
-  private readonly server: Server;
-  private readonly nWorkers: number;
-  private readonly timeoutSeconds: number;
 
-  private constructor(server: Server, nWorkers: number, timeoutSeconds: number) {
-    this.server = server;
-    this.nWorkers = nWorkers;
-    this.timeoutSeconds = timeoutSeconds;
-  }
+  private constructor(private readonly server: grpc.Server, readonly address: string, private readonly nWorkers: number,
+    private readonly timeoutSeconds: number) {}
 
   /** timeoutSeconds bounds each tracker's bootstrap and shutdown and each worker's collective calls (0: none). */
   static async start(nWorkers: number, opts: { host?: string; timeoutSeconds?: number } = {}): Promise<TrackerBroker> {
-    const server = createServer();
-    const broker = new TrackerBroker(server, nWorkers, opts.timeoutSeconds ?? 0);
-    server.on('connection', (socket) => {
-      let line = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => {
-        line += chunk;
-        if (!line.includes('\n')) return;
-        try {
-          const fail = /^fail (\d+) (\d+) (.*)$/s.exec(line.trim());
-          if (fail) {
-            broker.recordFailure(Number(fail[1]), Number(fail[2]), String(JSON.parse(fail[3]!)));
-            socket.end(JSON.stringify({ ok: true }) + '\n');
-            return;
-          }
-          socket.end(JSON.stringify({ args: broker.argsFor(Number(line.trim())) }) + '\n');
-        } catch (e) {
-          socket.end(JSON.stringify({ error: (e as Error).message }) + '\n');
-        }
-      });
-      socket.on('error', () => socket.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
+    const server = new grpc.Server();
+    const host = opts.host ?? '127.0.0.1';
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const broker = new TrackerBroker(server, `${host}:${port}`, nWorkers, opts.timeoutSeconds ?? 0);
+    const refusing = (fn: (req: Obj) => Obj) => (call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => {
+      try {
+        cb(null, fn(call.request));
+      } catch (e) {
+        cb({ code: grpc.status.FAILED_PRECONDITION, details: (e as Error).message });
+      }
+    };
+    server.addService(serviceDefinition('TrackerBroker'), {
+      JoinGroup: refusing((r) => {
+        const args = broker.argsFor(r.attempt);
+        return { host: args.dmlc_tracker_uri, port: args.dmlc_tracker_port, timeoutSeconds: args.dmlc_timeout ?? 0 };
+      }),
+      ReportFailure: refusing((r) => {
+        broker.recordFailure(r as TrainingFailure);
+        return {};
+      }),
     });
     return broker;
   }
 
-  /** host:port that training tasks ask. */
-  get address(): string {
-    const a = this.server.address() as AddressInfo;
-    return `${a.address}:${a.port}`;
-  }
-
   private argsFor(attempt: number): WorkerArgs {
-    if (!Number.isInteger(attempt) || attempt < 0) throw new Error(`bad attempt number ${attempt}`);
     if (attempt < this.latest) throw new Error(`attempt ${attempt} of the training stage is over (attempt ${this.latest} runs now)`);
     // A partner asking after a task of its attempt failed: refused (causeOf then names that task's error).
     const failed = this.failures.get(attempt)?.[0];
@@ -79,13 +71,18 @@ export class TrackerBroker {
     return t.workerArgs;
   }
 
-  /** A task of `attempt` failed: its tracker goes, so partners still waiting for the group fail now, not at the timeout. */
-  private recordFailure(attempt: number, partition: number, message: string): void {
-    const list = this.failures.get(attempt) ?? [];
-    list.push({ partition, message });
-    this.failures.set(attempt, list);
-    this.trackers.get(attempt)?.free();
-    this.trackers.delete(attempt);
+  /**
+   * A task of `attempt` failed. Before the group formed, its tracker goes, so partners waiting for the group fail
+   * now, not at the timeout. After, the tracker stays until the next attempt: the partners fail through their
+   * collective calls, and leaving the group (finalize) says goodbye to the tracker, which must still be there.
+   */
+  private recordFailure(f: TrainingFailure): void {
+    const list = this.failures.get(f.attempt) ?? [];
+    list.push({ partition: f.partition, message: f.message });
+    this.failures.set(f.attempt, list);
+    if (f.joined) return;
+    this.trackers.get(f.attempt)?.free();
+    this.trackers.delete(f.attempt);
   }
 
   /**
@@ -104,49 +101,44 @@ export class TrackerBroker {
     await this.trackers.get(this.latest)?.wait();
   }
 
-  /** Frees every tracker (and its port) and stops listening. */
-  async close(): Promise<void> {
+  /**
+   * Frees every tracker (and its port) and stops serving. Not gracefully: the stage is over, so a call still
+   * arriving (a killed task's late report) has nothing left to tell, and a graceful shutdown would wait for the
+   * tasks' idle connections, which gRPC keeps open for a while after their clients close.
+   */
+  close(): void {
     for (const t of this.trackers.values()) t.free();
     this.trackers.clear();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.forceShutdown();
   }
 }
 
-/** A training task's side: its attempt's tracker address from the driver's broker. */
-export function askTracker(address: string, attempt: number): Promise<WorkerArgs> {
-  const at = address.lastIndexOf(':');
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
-    let reply = '';
-    socket.setEncoding('utf8');
-    socket.setTimeout(60_000, () => socket.destroy(new Error(`the tracker broker at ${address} did not answer within 60 s`)));
-    socket.on('connect', () => socket.write(`${attempt}\n`));
-    socket.on('data', (c: string) => { reply += c; });
-    socket.on('error', (e) => reject(new Error(`cannot reach the driver's tracker broker at ${address}: ${e.message}`)));
-    socket.on('end', () => {
-      try {
-        const r = JSON.parse(reply) as { args?: WorkerArgs; error?: string };
-        if (r.error) reject(new Error(`tracker broker: ${r.error}`));
-        else resolve(r.args!);
-      } catch {
-        reject(new Error(`the tracker broker at ${address} sent no answer`));
-      }
-    });
-  });
+/** A training task's side: its attempt's tracker, from the driver's broker. */
+export async function askTracker(address: string, attempt: number): Promise<WorkerArgs> {
+  const client = makeClient('TrackerBroker', address);
+  try {
+    const t = await unary<Obj>(client, 'JoinGroup', { attempt }, 60_000);
+    return { dmlc_tracker_uri: t.host, dmlc_tracker_port: t.port, ...(t.timeoutSeconds ? { dmlc_timeout: t.timeoutSeconds } : {}) };
+  } catch (e) {
+    const err = e as grpc.ServiceError;
+    if (err.code === grpc.status.FAILED_PRECONDITION) throw new Error(`tracker broker: ${err.details}`);
+    throw new Error(`cannot reach the driver's tracker broker at ${address}: ${err.details ?? err.message}`);
+  } finally {
+    client.close();
+  }
 }
 
 /**
  * A failing training task's report, sent before it leaves the group so that it reaches the broker before any
  * partner can fail because of it. Best effort: an unreachable broker only loses the report.
  */
-export function reportFailure(address: string, attempt: number, partition: number, message: string): Promise<void> {
-  const at = address.lastIndexOf(':');
-  return new Promise((resolve) => {
-    const socket = connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
-    socket.setTimeout(5_000, () => socket.destroy());
-    socket.on('connect', () => socket.write(`fail ${attempt} ${partition} ${JSON.stringify(message)}\n`));
-    socket.on('data', () => undefined);
-    socket.on('error', () => resolve());
-    socket.on('close', () => resolve());
-  });
+export async function reportFailure(address: string, failure: TrainingFailure): Promise<void> {
+  const client = makeClient('TrackerBroker', address);
+  try {
+    await unary(client, 'ReportFailure', failure, 5_000);
+  } catch {
+    // The driver is gone or slow: the scheduler still hears of the failure from the task's result.
+  } finally {
+    client.close();
+  }
 }
