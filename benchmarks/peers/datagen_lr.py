@@ -1,0 +1,77 @@
+"""Logistic-regression data for `pnpm bench:peers` (workload `lr`, the scaling fit).
+
+numpy's PCG64, seed 2027, drawn chunk after chunk in one stream, so every run and every engine gets the same
+file, and 5e7 rows (about 3.4 GB of Parquet) are written without ever being held in memory at once.
+
+Columns (one row per example):
+  f0 .. f7   double features: correlated normals (each mixes in a quarter of its neighbour) with their own
+             means and scales (0.5 to 3): varied, yet conditioned well enough that every engine's solver,
+             standardizing (Spark, Quiver, dask-glm) or not (scikit-learn), converges within 100 iterations,
+             so the engines' AUCs agree and the comparison is of the same fitted model
+  label      double 1.0 or 0.0, drawn from a logistic model of the features (about 42% positive; test AUC about 0.80)
+  is_test    boolean, 20% of the rows at random: every engine trains on the other rows and is scored on these
+
+Row groups of min(1e6, N/4) rows: at least four, so every engine splits the file over its 2 cores.
+
+Usage: python datagen_lr.py <N> <out_dir>; prints {"points": path} as JSON.
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SEED = 2027
+FEATURES = 8
+MEANS = np.array([0.0, 1.0, -0.5, 0.0, 2.0, 0.5, 0.0, -1.0])
+SCALES = np.array([1.0, 2.0, 0.5, 3.0, 1.5, 1.0, 2.5, 0.8])
+# Effect of one standard deviation of each feature on the log-odds; f6 carries none.
+EFFECTS = np.array([0.8, -0.6, 0.4, 0.5, -0.3, 0.9, 0.0, 0.25])
+INTERCEPT = -0.45
+CHUNK_ROWS = 1_000_000
+
+
+def chunk(rng, n):
+    z = rng.standard_normal((n, FEATURES))
+    z[:, 1:] += 0.25 * z[:, :-1]
+    x = MEANS + SCALES * z
+    log_odds = INTERCEPT + z @ EFFECTS
+    label = (rng.random(n) < 1 / (1 + np.exp(-log_odds))).astype(np.float64)
+    is_test = rng.random(n) < 0.2
+    columns = {f"f{j}": pa.array(x[:, j]) for j in range(FEATURES)}
+    return pa.table({**columns, "label": pa.array(label), "is_test": pa.array(is_test)})
+
+
+def generate(n, out_dir):
+    if n < 1000:
+        raise ValueError(f"the lr data needs at least 1000 rows (got {n})")
+    path = os.path.join(out_dir, f"lr-like-{n}.parquet")
+    if os.path.exists(path):
+        return {"points": path}
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    step = min(CHUNK_ROWS, -(-n // 4))
+    tmp = f"{path}.{os.getpid()}.tmp"
+    writer = None
+    try:
+        for start in range(0, n, step):
+            table = chunk(rng, min(step, n - start))
+            writer = writer or pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            writer.write_table(table, row_group_size=step)
+        writer.close()
+        os.replace(tmp, path)  # an interrupted run never leaves a truncated file in the cache
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return {"points": path}
+
+
+if __name__ == "__main__":
+    n, out_dir = int(float(sys.argv[1])), sys.argv[2]
+    t0 = time.perf_counter()
+    paths = generate(n, out_dir)
+    print(f"lr-like {n} rows ready in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    print(json.dumps(paths))
