@@ -1,7 +1,7 @@
 """Logistic-regression data for `pnpm bench:peers` (workload `lr`, the scaling fit).
 
 numpy's PCG64, seed 2027, drawn chunk after chunk in one stream, so every run and every engine gets the same
-file, and 5e7 rows (about 3.4 GB of Parquet) are written without ever being held in memory at once.
+rows, and 5e7 rows (about 3.4 GB of Parquet) are written without ever being held in memory at once.
 
 Columns (one row per example):
   f0 .. f7   double features: correlated normals (each mixes in a quarter of its neighbour) with their own
@@ -11,12 +11,16 @@ Columns (one row per example):
   label      double 1.0 or 0.0, drawn from a logistic model of the features (about 42% positive; test AUC about 0.80)
   is_test    boolean, 20% of the rows at random: every engine trains on the other rows and is scored on these
 
-Row groups of min(1e6, N/4) rows: at least four, so every engine splits the file over its 2 cores.
+A directory lr-like-<N>/ of part files, one row group of min(1e6, N/4) rows each: at least four, so every engine
+splits the data over its 2 cores. Files, not one file, because Quiver's Parquet reader takes a whole file into
+memory (Node's readFileSync stops at 2 GiB, parquet-wasm's memory at 4 GiB), and 5e7 rows in one file would be
+3.4 GB; every peer reads a directory of Parquet files as one table too.
 
-Usage: python datagen_lr.py <N> <out_dir>; prints {"points": path} as JSON.
+Usage: python datagen_lr.py <N> <out_dir>; prints {"points": directory} as JSON.
 """
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -48,24 +52,19 @@ def chunk(rng, n):
 def generate(n, out_dir):
     if n < 1000:
         raise ValueError(f"the lr data needs at least 1000 rows (got {n})")
-    path = os.path.join(out_dir, f"lr-like-{n}.parquet")
+    path = os.path.join(out_dir, f"lr-like-{n}")
     if os.path.exists(path):
         return {"points": path}
-    os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(SEED)
     step = min(CHUNK_ROWS, -(-n // 4))
     tmp = f"{path}.{os.getpid()}.tmp"
-    writer = None
+    os.makedirs(tmp)
     try:
-        for start in range(0, n, step):
-            table = chunk(rng, min(step, n - start))
-            writer = writer or pq.ParquetWriter(tmp, table.schema, compression="zstd")
-            writer.write_table(table, row_group_size=step)
-        writer.close()
-        os.replace(tmp, path)  # an interrupted run never leaves a truncated file in the cache
+        for i, start in enumerate(range(0, n, step)):
+            pq.write_table(chunk(rng, min(step, n - start)), os.path.join(tmp, f"part-{i:05d}.parquet"), compression="zstd")
+        os.replace(tmp, path)  # an interrupted run never leaves a partial directory in the cache
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
     return {"points": path}
 
 

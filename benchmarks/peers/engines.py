@@ -556,6 +556,10 @@ class PandasLR(PandasBase):
         self.settings["lr"] = (f"sklearn LogisticRegression(C=inf (no penalty), solver=lbfgs, max_iter={LR_FIT['max_iter']}, "
                                f"tol={LR_FIT['tol']}) on to_numpy() of the training rows; exact roc_auc_score")
 
+    def load(self, files):
+        self.t = {"points": self.pd.read_parquet(files["points"], engine="pyarrow")}
+        return {"points": len(self.t["points"])}
+
     def run(self, qid):
         import numpy as np
         from sklearn.linear_model import LogisticRegression

@@ -120,9 +120,10 @@ function python(script: string, args: string[], log: (m: string) => void): Recor
 // One model fit, for the scaling run: the same logistic regression (no penalty, so every engine's regularization
 // means the same: none) in each engine on 8 numeric columns. The fitted models agree to the solvers' tolerance, and
 // AUC differences come from the rest: Spark's and Quiver's evaluator bin the ROC curve into ~1000 points, sklearn's
-// is exact. The gaps to PySpark measured at 1e5 rows: 5e-6 at most (Quiver +4.7e-6, Dask -1.4e-6, pandas -1.7e-6;
-// PySpark's own runs differ by 4.6e-6). |ΔAUC| <= 0.001 leaves 200 times that and still fails a fit that loses a
-// feature: without f7 the AUC at 1e5 falls by 0.0052, without f4 by 0.0070 (f6 carries no signal by design).
+// is exact. The gaps to PySpark measured 8.3e-6 at most at 1e5 rows (Quiver -2.0e-6, Dask -8.1e-6, pandas -8.3e-6;
+// PySpark's own two runs differ by 2.7e-6) and 2.4e-6 at 1e6. |ΔAUC| <= 0.001 leaves 100 times that and still fails
+// a fit that loses a feature: without f7 the AUC at 1e5 falls by 0.0052, without f4 by 0.0070 (f6 carries no signal
+// by design).
 const lr: Workload = {
   id: 'lr',
   describe: ({ rows }) => `Logistic regression on ${rows} rows (benchmarks/peers/datagen_lr.py: 8 correlated double features `
