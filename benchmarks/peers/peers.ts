@@ -8,8 +8,9 @@
 // every question is checked against DuckDB's (row count; per column the sum of defined values
 // to 1e-9 relative and the count of null/NaN values) before any time is reported: a mismatch
 // or an engine error is a failure (shown in place of the time, and a non-zero exit code). The
-// pipeline workload's answer is a model metric instead: each engine's must be within the question's
-// tolerance of the engine the pipeline was written for (PySpark for the MLlib one, Dask for XGBoost).
+// pipeline and lr workloads' answer is a model metric instead: each engine's must be within the question's
+// tolerance of the reference engine's (for a pipeline the engine it was written for: PySpark for the MLlib one,
+// Dask for XGBoost; PySpark for the LR fit).
 // Output: benchmarks/results/peers-<rows>-<UTC time>.{json,md,svg}, one per --rows size; with several sizes also
 // scaling-<UTC time>.{json,md}: every question's time at each size side by side, and how it grows (scaling.ts).
 // --scaling is the issue's scaling run: SCALING_PRESET below.
