@@ -75,11 +75,10 @@ function workloadSection(r: Report, w: WorkloadReport): string[] {
   return lines;
 }
 
-/** The machine and software line every report opens with. */
-export function machineLine(m: Report['machine']): string {
+/** The machine and software line every report opens with; `readWhat` says what to read instead of single timings. */
+export function machineLine(m: Report['machine'], readWhat: string): string {
   return `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}; ${m.python}; ${m.java}. The machine is shared `
-    + 'with other work while this runs, so single timings are noisy: read the ratios (peer / Quiver median, above 1 means '
-    + 'Quiver is faster), not the seconds.';
+    + `with other work while this runs, so single timings are noisy: ${readWhat}.`;
 }
 
 /** Each engine's version and settings, as a Markdown table. */
@@ -96,7 +95,7 @@ export function renderMarkdown(r: Report): string {
       + `--reps ${r.reps} --only ${r.workloads.map((w) => w.id).join(',')}${r.questions ? ` --questions ${r.questions}` : ''}\``
       + ` (${r.date}, commit ${r.commit}).`,
     '',
-    machineLine(r.machine),
+    machineLine(r.machine, 'read the ratios (peer / Quiver median, above 1 means Quiver is faster), not the seconds'),
     '',
     `Each question: one warm-up, then ${r.reps} timed run(s); cells show the median (min–max) in seconds. Every engine runs `
       + `in its own process on ${r.threads} cores on the same Parquet files. "Quiver cluster" is the same Quiver code with `

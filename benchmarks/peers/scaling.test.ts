@@ -55,6 +55,7 @@ describe('scaling report', () => {
     expect(md).toContain('| Quiver | 1.000 s; 1.000 s/M rows; AUC 0.8042 | 10.000 s; 1.000 s/M rows; 10.0×; AUC 0.8043 | **mismatch: areaUnderROC 0.7000 vs 0.8043 (\\|Δ\\| > 0.001)** |');
     expect(md).toContain('| Quiver | 0.1.0 | master=local[2] |');
     expect(md).toContain('### fit assemble, LR fit, test AUC');
+    expect(md).toContain('Machine: 2 × CPU, 24 GiB, linux; Python 3.11; Java 17.');
     expect(md).toContain('- 5e7 rows: groupby Dask: Dask process killed by SIGKILL');
   });
 });

@@ -75,7 +75,7 @@ export function renderScalingMarkdown(s: ScalingReport): string {
     `Command: \`pnpm bench:peers --rows ${s.sizes.map(sci).join(',')} --reps ${s.reps} --only ${s.workloads.map((w) => w.id).join(',')}`
       + `${s.questions ? ` --questions ${s.questions}` : ''}\` (${s.date}, commit ${s.commit}).`,
     '',
-    machineLine(s.machine),
+    machineLine(s.machine, 'read the growth over several timed runs on a quiet machine, not one loaded run'),
     '',
     `Each size is its own run with its own report (${s.reports.join(', ')}), where every answer was checked as usual; `
       + `this table puts them side by side. Each cell: the median (min–max) of ${s.reps} timed run(s) in seconds, the `
