@@ -12,9 +12,9 @@ Columns (one row per example):
   is_test    boolean, 20% of the rows at random: every engine trains on the other rows and is scored on these
 
 A directory lr-like-<N>/ of part files, one row group of min(1e6, N/4) rows each: at least four, so every engine
-splits the data over its 2 cores. Files, not one file, because Quiver's Parquet reader takes a whole file into
-memory (Node's readFileSync stops at 2 GiB, parquet-wasm's memory at 4 GiB), and 5e7 rows in one file would be
-3.4 GB; every peer reads a directory of Parquet files as one table too.
+splits the data over its 2 cores. Part files, the usual layout of data this size (3.4 GB at 5e7 rows), which every
+engine reads as one table; one 3.4 GB file would also pass Node's 2 GiB readFileSync limit, which readers that take
+a whole file at once (Quiver's did) cannot read.
 
 Usage: python datagen_lr.py <N> <out_dir>; prints {"points": directory} as JSON.
 """
