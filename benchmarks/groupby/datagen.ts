@@ -10,15 +10,17 @@
 // dictionary holds every possible label in sorted order, the indices are the samples), so
 // nothing per row is ever a JS string or object.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
   Dictionary, Float64, Int32, RecordBatch, Schema, Field, Struct, Table, Utf8,
   makeData, makeVector, tableToIPC, type Vector,
 } from 'apache-arrow';
 import {
-  Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet,
+  Compression, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream,
 } from 'parquet-wasm/node';
 
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'data');
@@ -93,8 +95,8 @@ function sci(x: number): string {
   return Number.isInteger(m) ? `${m}e${e}` : String(x);
 }
 
-/** Generates the G1 table in ~1M-row batches. Deterministic for a given spec. */
-export function generateG1({ rows, k }: G1Spec): Table {
+/** Generates the G1 table in ~1M-row batches, one at a time. Deterministic for a given spec. */
+export function* generateG1({ rows, k }: G1Spec): Generator<RecordBatch> {
   if (!Number.isInteger(rows) || !Number.isInteger(k) || rows <= 0 || k <= 0 || rows % k !== 0) {
     throw new Error(`G1 needs positive integers with K dividing N (got N=${rows}, K=${k})`);
   }
@@ -114,7 +116,6 @@ export function generateG1({ rows, k }: G1Spec): Table {
   const largeDict = labelDictionary(k, 3);
   const smallDict = labelDictionary(small, 10);
   const dicts = [largeDict, largeDict, smallDict];
-  const batches: RecordBatch[] = [];
   for (let start = 0; start < rows; start += BATCH_ROWS) {
     const n = Math.min(BATCH_ROWS, rows - start);
     const cols = fields.map((f, i) => {
@@ -134,25 +135,40 @@ export function generateG1({ rows, k }: G1Spec): Table {
       return makeData({ type: new Int32(), length: n, data: v });
     });
     const struct = makeData({ type: new Struct(fields), length: n, nullCount: 0, children: cols });
-    batches.push(new RecordBatch(schema, struct));
+    yield new RecordBatch(schema, struct);
   }
-  return new Table(schema, batches);
 }
 
-/** Writes `table` as zstd Parquet, one row group per ~1M rows. */
-export function writeG1Parquet(table: Table, path: string): void {
-  const wasmTable = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
+/**
+ * Writes the batches as zstd Parquet, one row group per batch, through parquet-wasm's streaming writer: one batch
+ * at a time is in JS and wasm memory. writeParquet of the whole table needs table and file in wasm's 4 GiB at once,
+ * which 5e7 rows (2 GB of table) overran.
+ */
+export async function writeG1Parquet(batches: Iterator<RecordBatch>, path: string): Promise<void> {
   const props = new WriterPropertiesBuilder()
     .setCompression(Compression.ZSTD)
     .setMaxRowGroupSize(BATCH_ROWS)
     .setCreatedBy('quiver benchmarks G1 datagen')
     .build();
-  const bytes = writeParquet(wasmTable, props);
+  const wasmBatches = new ReadableStream({
+    pull(controller) {
+      const next = batches.next();
+      if (next.done) return controller.close();
+      // The table handle is freed now, not whenever its JS wrapper is collected; the batch shares its buffers.
+      const table = WasmTable.fromIPCStream(tableToIPC(new Table([next.value]), 'stream'));
+      controller.enqueue(table.recordBatch(0));
+      table.free();
+    },
+  });
   mkdirSync(dirname(path), { recursive: true });
   // Write then rename so an interrupted run never leaves a truncated file in the cache.
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  try {
+    await writeFile(tmp, Readable.fromWeb(await transformParquetStream(wasmBatches, props)));
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /**
@@ -174,10 +190,7 @@ if (import.meta.main) {
   const [rows, k, path] = process.argv.slice(2);
   const spec = { rows: Number(rows), k: Number(k) };
   const t0 = performance.now();
-  const table = generateG1(spec);
-  const t1 = performance.now();
-  writeG1Parquet(table, path!);
-  const t2 = performance.now();
-  console.log(`generated ${path}: ${spec.rows} rows in ${((t1 - t0) / 1000).toFixed(1)}s, `
-    + `Parquet written in ${((t2 - t1) / 1000).toFixed(1)}s (${(statSync(path!).size / 2 ** 20).toFixed(1)} MiB)`);
+  await writeG1Parquet(generateG1(spec), path!);
+  console.log(`generated ${path}: ${spec.rows} rows in ${((performance.now() - t0) / 1000).toFixed(1)}s `
+    + `(${(statSync(path!).size / 2 ** 20).toFixed(1)} MiB)`);
 }

@@ -21,7 +21,8 @@ of null/NaN values) is read from the materialized answer afterwards and never ti
 A workload is a class per engine in WORKLOADS[workload][engine] with load(files), run(qid) and
 checksum(qid, chk); adding a workload means adding such classes here and its description in
 workloads.ts. A pipeline question (its spec entry has "metric") is answered by run(qid) itself, which
-returns the metric; those classes live in spark_ml_pipeline.py and dask_ml_pipeline.py.
+returns the metric; those classes live in spark_ml_pipeline.py and dask_ml_pipeline.py, the lr
+workload's here.
 """
 import json
 import math
@@ -503,6 +504,111 @@ class DaskTpch(DaskBase):
     QUESTIONS = FRAME_TPCH
 
 
+# --------------------------------------------------------------------------------------------
+# The lr workload: one logistic-regression fit on the 8 features of datagen_lr.py, trained on the rows with
+# is_test false and scored (area under ROC) on the others; run(qid) returns that AUC. No penalty: Spark's
+# regParam is on the mean loss, scikit-learn's C and dask-glm's lamduh on the sum, and only zero means the
+# same in all of them. Quiver's twin is pipelines.ts LR_QUESTIONS.
+
+LR_FEATURES = [f"f{j}" for j in range(8)]
+LR_FIT = {"max_iter": 100, "tol": 1e-6}
+
+
+class SparkLR(SparkBase):
+
+    def __init__(self, threads):
+        super().__init__(threads)
+        self.settings["cache"] = "input persist(MEMORY_ONLY) and counted; each run assembles, fits and evaluates from it"
+        self.settings["lr"] = (f"VectorAssembler, LogisticRegression(maxIter={LR_FIT['max_iter']}, regParam=0, tol={LR_FIT['tol']}), "
+                               "BinaryClassificationEvaluator (1000 bins)")
+
+    def load(self, files):
+        from pyspark import StorageLevel
+        from pyspark.sql import functions as F
+
+        points = self.spark.read.parquet(files["points"]).persist(StorageLevel.MEMORY_ONLY)
+        rows = points.count()
+        self.train = points.filter(~F.col("is_test"))
+        self.test = points.filter(F.col("is_test"))
+        return {"points": rows}
+
+    def run(self, qid):
+        from pyspark.ml import Pipeline
+        from pyspark.ml.classification import LogisticRegression
+        from pyspark.ml.evaluation import BinaryClassificationEvaluator
+        from pyspark.ml.feature import VectorAssembler
+
+        model = Pipeline(stages=[
+            VectorAssembler(inputCols=LR_FEATURES, outputCol="features"),
+            LogisticRegression(featuresCol="features", labelCol="label", maxIter=LR_FIT["max_iter"], regParam=0.0,
+                               tol=LR_FIT["tol"]),
+        ]).fit(self.train)
+        return BinaryClassificationEvaluator(labelCol="label", metricName="areaUnderROC").evaluate(model.transform(self.test))
+
+
+class PandasLR(PandasBase):
+
+    def __init__(self, threads):
+        super().__init__(threads)
+        import sklearn
+
+        self.version = f"{self.version}, scikit-learn {sklearn.__version__}"
+        self.settings["lr"] = (f"sklearn LogisticRegression(C=inf (no penalty), solver=lbfgs, max_iter={LR_FIT['max_iter']}, "
+                               f"tol={LR_FIT['tol']}) on to_numpy() of the training rows; exact roc_auc_score")
+
+    def load(self, files):
+        self.t = {"points": self.pd.read_parquet(files["points"], engine="pyarrow")}
+        return {"points": len(self.t["points"])}
+
+    def run(self, qid):
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import roc_auc_score
+
+        points = self.t["points"]
+        train, test = points[~points["is_test"]], points[points["is_test"]]
+        model = LogisticRegression(C=np.inf, solver="lbfgs", **LR_FIT)
+        model.fit(train[LR_FEATURES].to_numpy(), train["label"].to_numpy())
+        return float(roc_auc_score(test["label"].to_numpy(), model.predict_proba(test[LR_FEATURES].to_numpy())[:, 1]))
+
+
+class DaskLR(DaskBase):
+
+    def __init__(self, threads):
+        super().__init__(threads)
+        import dask_ml
+
+        self.version = f"{self.version}, dask-ml {dask_ml.__version__}"
+        self.settings["cache"] = "input read a partition per row group and persist()ed; each run assembles, fits and evaluates from it"
+        self.settings["lr"] = (f"dask_ml LogisticRegression(penalty=None, solver=lbfgs, max_iter={LR_FIT['max_iter']}, tol={LR_FIT['tol']}) "
+                               "on dask arrays persist()ed from the training rows; exact roc_auc_score in the client")
+
+    def load(self, files):
+        from distributed import wait
+
+        # A partition per row group: independent reads that the scheduler spreads over both workers.
+        self.t = {"points": self.dd.read_parquet(files["points"], split_row_groups=True).persist()}
+        wait(self.t["points"])
+        return {"points": int(len(self.t["points"]))}
+
+    def run(self, qid):
+        import dask
+        from dask_ml.linear_model import LogisticRegression
+        from sklearn.metrics import roc_auc_score
+
+        points = self.t["points"]
+        columns = LR_FEATURES + ["label"]
+        # One array per split, its chunk lengths computed once (dask-glm needs them), features and label sliced from it.
+        train = points[~points["is_test"]][columns].to_dask_array(lengths=True)
+        test = points[points["is_test"]][columns].to_dask_array(lengths=True)
+        train, test = dask.persist(train, test)
+        model = LogisticRegression(penalty=None, solver="lbfgs", **LR_FIT)
+        model.fit(train[:, :-1], train[:, -1])
+        labels, scores = dask.compute(test[:, -1], model.predict_proba(test[:, :-1])[:, 1])
+        # The test rows' labels and scores fit in the client: sklearn's exact AUC, as dask-ml has none.
+        return float(roc_auc_score(labels, scores))
+
+
 def spark_ml_pipeline():
     from spark_ml_pipeline import SparkMLPipeline
 
@@ -519,6 +625,7 @@ WORKLOADS = {
     "groupby": {"duckdb": DuckDBGroupby, "spark": SparkGroupby, "dask": DaskGroupby, "pandas": PandasGroupby},
     "join": {"duckdb": DuckDBJoin, "spark": SparkJoin, "dask": DaskJoin, "pandas": PandasJoin},
     "tpch": {"duckdb": DuckDBTpch, "spark": SparkTpch, "dask": DaskTpch, "pandas": PandasTpch},
+    "lr": {"spark": SparkLR, "dask": DaskLR, "pandas": PandasLR},
 }
 # The pipeline scripts build on this module's engine set-up (SparkBase, DaskBase), so they are imported
 # when asked for, not at the top, where importing each other would be circular.

@@ -7,7 +7,7 @@
 // prefixed with RESULT_PREFIX; see engines.py for the events. Inputs are read with
 // spark.read.parquet(...).cache() and counted (the load time); each answer is materialized on
 // the driver with toArrow() (timed), then checksummed from that Arrow table (not timed). A question
-// whose answer is a model metric (workload pipeline, pipelines.ts) is timed from fit to metric.
+// whose answer is a model metric (workloads pipeline and lr, pipelines.ts) is timed from fit to metric.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -202,6 +202,7 @@ function errorText(err: unknown): string {
 /** The workloads whose questions are pipelines answering a model metric, loaded only when run (see pipelines.ts). */
 const METRIC_WORKLOADS: Record<string, () => Promise<Record<string, PipelineQuestion>>> = {
   pipeline: async () => (await import('./pipelines.ts')).PIPELINE_QUESTIONS,
+  lr: async () => (await import('./pipelines.ts')).LR_QUESTIONS,
 };
 
 async function main(specPath: string): Promise<void> {

@@ -5,7 +5,14 @@ import type { EngineAnswer, Report, WorkloadReport } from './peers.ts';
 
 const QUIVER = 'Quiver';
 
-function fmt(s: number | undefined): string {
+/** A row count as a file name and a column head write it: 1e6, 5e7 (or the digits when not a round power). */
+export function sci(x: number): string {
+  const e = Math.floor(Math.log10(x));
+  const m = x / 10 ** e;
+  return Number.isInteger(m) ? `${m}e${e}` : String(x);
+}
+
+export function fmt(s: number | undefined): string {
   return s === undefined ? '—' : s < 0.01 ? s.toFixed(4) : s < 100 ? s.toFixed(3) : s.toFixed(1);
 }
 
@@ -38,8 +45,8 @@ function workloadSection(r: Report, w: WorkloadReport): string[] {
   const lines = [`## ${w.id}`, '', `${w.description}.`, ''];
   const metricChecks = w.questions.filter((q) => q.metric).map((q) => `${q.id} within ${q.metric!.tolerance} of ${q.metric!.referenceName}'s`);
   if (metricChecks.length) {
-    lines.push(`Answers: each question is a pipeline, and its answer is the ${METRIC_LABELS[w.questions[0]!.metric!.name]} it reaches on `
-      + `the test rows, in every run (warm-up and timed), against the engine the pipeline was written for: ${metricChecks.join('; ')}. `
+    lines.push(`Answers: each question fits a model, and its answer is the ${METRIC_LABELS[w.questions[0]!.metric!.name]} it reaches on `
+      + `the test rows, in every run (warm-up and timed), against the reference engine's (for a pipeline, the engine it was written for): ${metricChecks.join('; ')}. `
       + 'An engine with no twin of a question is left out of its row (—).', '');
   }
   lines.push('Start-up (JVM, cluster, session) and load (Parquet → engine memory) are not part of the question times: '
@@ -68,18 +75,27 @@ function workloadSection(r: Report, w: WorkloadReport): string[] {
   return lines;
 }
 
+/** The machine and software line every report opens with; `readWhat` says what to read instead of single timings. */
+export function machineLine(m: Report['machine'], readWhat: string): string {
+  return `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}; ${m.python}; ${m.java}. The machine is shared `
+    + `with other work while this runs, so single timings are noisy: ${readWhat}.`;
+}
+
+/** Each engine's version and settings, as a Markdown table. */
+export function enginesTable(engines: readonly { engine: string; version?: string; settings?: Record<string, unknown> }[]): string[] {
+  return ['| engine | version | settings |', '|---|---|---|',
+    ...engines.map((x) => `| ${x.engine} | ${x.version ?? '—'} | ${settingsText(x.settings)} |`)];
+}
+
 export function renderMarkdown(r: Report): string {
-  const m = r.machine;
   const lines = [
     `# Quiver and its peers: ${r.rows} rows${r.quick ? ' (--quick)' : ''}`,
     '',
     `Command: \`pnpm bench:peers --rows ${r.rows}${r.workloads.some((w) => w.id === 'tpch') ? ` --sf ${r.sf}` : ''} `
-      + `--reps ${r.reps} --only ${r.workloads.map((w) => w.id).join(',')}\``
+      + `--reps ${r.reps} --only ${r.workloads.map((w) => w.id).join(',')}${r.questions ? ` --questions ${r.questions}` : ''}\``
       + ` (${r.date}, commit ${r.commit}).`,
     '',
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}; ${m.python}; ${m.java}. The machine is shared `
-      + 'with other work while this runs, so single timings are noisy: read the ratios (peer / Quiver median, above 1 means '
-      + 'Quiver is faster), not the seconds.',
+    machineLine(r.machine, 'read the ratios (peer / Quiver median, above 1 means Quiver is faster), not the seconds'),
     '',
     `Each question: one warm-up, then ${r.reps} timed run(s); cells show the median (min–max) in seconds. Every engine runs `
       + `in its own process on ${r.threads} cores on the same Parquet files. "Quiver cluster" is the same Quiver code with `
@@ -99,20 +115,17 @@ export function renderMarkdown(r: Report): string {
       '',
     ] : []),
     ...(r.workloads.some((w) => w.questions.some((q) => q.metric)) ? [
-      'Pipelines (pipeline): the time covers fitting every stage on the cached input\'s training rows, transforming the '
+      'Model fits (pipeline, lr): the time covers fitting every stage on the cached input\'s training rows, transforming the '
         + 'test rows and computing the metric, which is the answer, checked as its section states; a mismatch fails the '
         + 'run as a checksum mismatch does.',
       '',
     ] : []),
     '## Engines',
     '',
-    '| engine | version | settings |',
-    '|---|---|---|',
   ];
-  const seen = new Map<string, { version?: string; settings?: Record<string, unknown> }>();
+  const seen = new Map<string, { engine: string; version?: string; settings?: Record<string, unknown> }>();
   for (const w of r.workloads) for (const x of w.runs) if (!seen.has(x.engine)) seen.set(x.engine, x);
-  for (const [name, x] of seen) lines.push(`| ${name} | ${x.version ?? '—'} | ${settingsText(x.settings)} |`);
-  lines.push('');
+  lines.push(...enginesTable([...seen.values()]), '');
   for (const w of r.workloads) lines.push(...workloadSection(r, w), '');
   if (r.failures.length) {
     lines.push('## Failures', '', ...r.failures.map((f) => `- ${f.replaceAll('\n', ' ')}`), '');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
-import { Compression, EnabledStatistics, Table as WasmTable, WriterPropertiesBuilder, readParquet, readSchema, writeParquet } from 'parquet-wasm/node';
+import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, readSchema, writeParquet } from 'parquet-wasm/node';
 import { AnalysisError, InputError } from '../errors.js';
 import { arrowSchemaToSchema, batchesToTable, recordBatchToBatch } from '../types/arrow.js';
 import type { Batch } from '../types/batch.js';
@@ -184,20 +184,32 @@ export const parquetFormat: FileFormat = {
   },
 
   async *read(part, schema, columns) {
-    let bytes: Buffer;
-    try { bytes = fs.readFileSync(part.path); } catch { throw new AnalysisError(`Path does not exist: ${part.path}`); }
+    let blob: Blob;
+    try { blob = await fs.openAsBlob(part.path); } catch { throw new AnalysisError(`Path does not exist: ${part.path}`); }
     const present = fileSchema(part.path);
     const wanted = columns.map((c) => schema.fields[c]!.name).flatMap((n) => { const i = present.indexOf(n); return i < 0 ? [] : [present.fields[i]!.name]; });
-    let table: arrow.Table;
+    let file: ParquetFile;
+    try { file = await ParquetFile.fromFile(blob); } catch (e) { throw corrupt(part.path, String((e as Error).message ?? e)); }
     try {
-      const wasm = readParquet(bytes, { columns: wanted, batchSize: PARQUET_BATCH_ROWS, ...(part.rowGroups ? { rowGroups: [...part.rowGroups] } : {}) });
-      table = arrow.tableFromIPC(wasm.intoIPCStream());
-    } catch (e) {
-      throw corrupt(part.path, String((e as Error).message ?? e));
-    }
-    const readSchema = arrowSchemaToSchema(table.schema);
-    for (const rb of table.batches) {
-      if (rb.numRows > 0) yield alignBatch(recordBatchToBatch(rb, readSchema), schema, columns, part.path);
+      // One row group per read: only its column chunks come off the disk, and wasm's memory (which never shrinks) holds
+      // one group's pages and rows, not the whole file and a partition's rows: G1 at 5e7 rows (0.9 GB, 24 groups per
+      // partition) read whole passed 14 GB of RSS.
+      const groups = part.rowGroups ?? Array.from({ length: file.metadata().numRowGroups() }, (_, i) => i);
+      for (const group of groups) {
+        let table: arrow.Table;
+        try {
+          const wasm = await file.read({ columns: wanted, batchSize: PARQUET_BATCH_ROWS, rowGroups: [group] });
+          table = arrow.tableFromIPC(wasm.intoIPCStream());
+        } catch (e) {
+          throw corrupt(part.path, String((e as Error).message ?? e));
+        }
+        const readSchema = arrowSchemaToSchema(table.schema);
+        for (const rb of table.batches) {
+          if (rb.numRows > 0) yield alignBatch(recordBatchToBatch(rb, readSchema), schema, columns, part.path);
+        }
+      }
+    } finally {
+      file.free();
     }
   },
 };

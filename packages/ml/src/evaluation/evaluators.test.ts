@@ -22,6 +22,14 @@ describe('evaluators over a partitioned DataFrame equal scikit-learn', () => {
       close(await new BinaryClassificationEvaluator({ metricName, weightCol: 'w', rawPredictionCol: 'score' }).evaluate(df), c[metricName]);
     }
   });
+  it('BinaryClassificationEvaluator with more distinct scores in a partition than a call can take as arguments', async () => {
+    // 300k distinct scores in one partition: spread into push() they overflowed the stack. Score i/n with the label
+    // positive on odd i: every positive outranks the negative just below it, so the exact AUC is (n/2 + 1) / n.
+    const n = 300_000;
+    const schema = new Schema([field('score', Float64Type), field('label', Float64Type)]);
+    const df = spark.createDataFrame(Array.from({ length: n }, (_, i) => [i / n, i % 2]), schema).repartition(1);
+    close(await new BinaryClassificationEvaluator({ rawPredictionCol: 'score', numBins: 0 }).evaluate(df), (n / 2 + 1) / n);
+  });
   it('MulticlassClassificationEvaluator, every metric, weighted', async () => {
     const c = fixtures.multiclass.find((m: { name: string }) => m.name === 'four classes weighted');
     const schema = new Schema([field('prediction', Float64Type), field('label', Float64Type), field('w', Float64Type), field('probability', VectorType(4))]);

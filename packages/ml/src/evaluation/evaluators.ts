@@ -25,6 +25,13 @@ export interface BinaryClassificationEvaluatorParams {
   metricName: 'areaUnderROC' | 'areaUnderPR'; numBins: number;
 }
 
+function concatFloat64(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of parts) { out.set(x, at); at += x.length; }
+  return out;
+}
+
 /** Spark's BinaryClassificationEvaluator: the score is rawPrediction[1] (or the column itself when numeric). */
 export class BinaryClassificationEvaluator extends Evaluator<BinaryClassificationEvaluatorParams> {
   constructor(params?: Partial<BinaryClassificationEvaluatorParams>) {
@@ -42,13 +49,16 @@ export class BinaryClassificationEvaluator extends Evaluator<BinaryClassificatio
     checkColumns(this, df.schema, [['rawPredictionCol', this.get('rawPredictionCol'), [...NUMBER_KINDS, 'vector']],
       ['labelCol', this.get('labelCol'), NUMBER_KINDS], ['weightCol', this.get('weightCol'), NUMBER_KINDS]]);
     const args = new ByteWriter().str(this.get('rawPredictionCol')).str(this.get('labelCol')).str(this.get('weightCol')).finish();
-    const s: number[] = [], p: number[] = [], n: number[] = [];
+    const s: Float64Array[] = [], p: Float64Array[] = [], n: Float64Array[] = [];
     for (const b of await df.runPartitions({ module: KERNELS, fn: 'binaryCounts', args })) {
       const r = new ByteReader(b);
-      s.push(...r.f64s()); p.push(...r.f64s()); n.push(...r.f64s());
+      s.push(r.f64s()); p.push(r.f64s()); n.push(r.f64s());
     }
-    if (s.length === 0) throw new Error('BinaryClassificationEvaluator: the data set is empty');
-    const counts = countsByScore(s, p, n);
+    // Concatenated, not spread into push(): a partition has about as many distinct scores as rows, and spreading
+    // 200k of them (1e7 rows in 50 partitions) overflows the call stack.
+    const scores = concatFloat64(s);
+    if (scores.length === 0) throw new Error('BinaryClassificationEvaluator: the data set is empty');
+    const counts = countsByScore(scores, concatFloat64(p), concatFloat64(n));
     return this.get('metricName') === 'areaUnderROC' ? areaUnderROC(counts, this.get('numBins')) : areaUnderPR(counts, this.get('numBins'));
   }
 }
