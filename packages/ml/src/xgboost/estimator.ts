@@ -84,7 +84,9 @@ function declareXGBoostParams(p: object, objective: string): void {
   d('seed', 'random seed', 0, checks.int(0));
   d('missing', 'feature value read as missing', NaN, (v: number) => (typeof v === 'number' ? null : 'must be a number'));
   d('nthread', 'XGBoost threads per worker (0: cores / workers)', 0, checks.int(0));
-  d('timeout', 'seconds a worker waits for its partners to form the group and in each collective call (0: forever)', 1800, checks.int(0));
+  // 300 s, not XGBoost's 1800: it is also how long a partner of a worker lost mid-training may wait, when
+  // libxgboost's socket loop ends on the broken link without waking the collective call waiting on it.
+  d('timeout', 'seconds a worker waits for its partners to form the group and in each collective call (0: forever)', 300, checks.int(0));
 }
 
 function declareClassifierParams(p: object): void {
