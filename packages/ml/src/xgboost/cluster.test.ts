@@ -1,12 +1,13 @@
 // XGBoost training on a real cluster (bin/quiver scheduler + 3 worker processes): one barrier task per
 // worker process, joined by the tracker the driver's broker starts; kill -9 of a worker as the group forms and mid-training.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataFrame, F, Session, col } from '@quiver/core';
 import { TestCluster } from '../../../../test/cluster/harness.js';
 import { areaUnderROC, countsFromRows } from '../evaluation/binary-metrics.js';
 import { XGBoostClassifier } from './estimator.js';
+import { TCP_LISTEN, socketFds, tcpSockets } from './proc-sockets.js';
 
 const FIXTURE = JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../../..'), 'test/fixtures/xgb/binary.json'), 'utf8')) as {
   rows: number; cols: number; x_f32_base64: string; y: number[];
@@ -45,21 +46,8 @@ async function auc(model: Awaited<ReturnType<XGBoostClassifier['fit']>>, s: Sess
 
 /** TCP ports this process listens on (the driver: its block server, the tracker broker, each attempt's tracker). */
 function listeningPorts(): number[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch { /* closed meanwhile */ }
-  }
-  const ports: number[] = [];
-  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
-    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
-    }
-  }
-  return ports.sort((a, b) => a - b);
+  const fds = socketFds();
+  return [...tcpSockets()].filter(([inode, s]) => s.state === TCP_LISTEN && fds.has(inode)).map(([, s]) => s.localPort).sort((a, b) => a - b);
 }
 
 /** Waits until the training stage (job seen + 2) runs all 3 tasks: they are reading their rows or forming the group. */

@@ -2,9 +2,10 @@
 // runs off the JS thread. A Lane is one dedicated OS thread: libxgboost keeps the collective
 // communicator per thread, so a distributed task runs all of its calls on one lane.
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TCP_CLOSE_WAIT, TCP_ESTABLISHED, socketFds, tcpSockets } from './proc-sockets.js';
 
 type Opaque = { readonly __opaque: unique symbol };
 type TypedArray =
@@ -114,42 +115,17 @@ export class Lane {
    * (see the addon's failSocket). Listening sockets are left alone. Returns how many links it failed.
    */
   failGroupLinks(): number {
-    const connected = connectedSockets();
+    const tcp = tcpSockets();
+    const connected = (inode: string) => [TCP_ESTABLISHED, TCP_CLOSE_WAIT].includes(tcp.get(inode)?.state ?? '');
     let failed = 0;
     for (const [inode, fd] of socketFds()) {
-      if (this.groupSockets.has(inode) && connected.has(inode) && x().failSocket(fd)) {
+      if (this.groupSockets.has(inode) && connected(inode) && x().failSocket(fd)) {
         this.groupSockets.delete(inode);
         failed++;
       }
     }
     return failed;
   }
-}
-
-/** This process's TCP and other sockets: inode -> file descriptor (Linux /proc; empty elsewhere). */
-function socketFds(): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!existsSync('/proc/self/fd')) return out;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) out.set(m[1]!, Number(fd));
-    } catch { /* closed meanwhile */ }
-  }
-  return out;
-}
-
-/** Inodes of this process's TCP connections: established, or closed by the peer only (CLOSE_WAIT). */
-function connectedSockets(): Set<string> {
-  const out = new Set<string>();
-  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
-    if (!existsSync(table)) continue;
-    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && (f[3] === '01' || f[3] === '08')) out.add(f[9]!);
-    }
-  }
-  return out;
 }
 
 export interface MatrixOptions {
