@@ -89,16 +89,17 @@ export class MulticlassClassificationEvaluator extends Evaluator<MulticlassClass
     checkColumns(this, df.schema, [['predictionCol', this.get('predictionCol'), NUMBER_KINDS], ['labelCol', this.get('labelCol'), NUMBER_KINDS],
       ['weightCol', this.get('weightCol'), NUMBER_KINDS], ['probabilityCol', prob, ['vector']]]);
     const args = new ByteWriter().str(this.get('labelCol')).str(this.get('predictionCol')).str(this.get('weightCol')).str(prob).f64(this.get('eps')).finish();
-    const l: number[] = [], p: number[] = [], w: number[] = [];
+    const l: Float64Array[] = [], p: Float64Array[] = [], w: Float64Array[] = [];
     let loss = 0;
     for (const b of await df.runPartitions({ module: KERNELS, fn: 'confusionCells', args })) {
       const r = new ByteReader(b);
-      l.push(...r.f64s()); p.push(...r.f64s()); w.push(...r.f64s());
+      l.push(r.f64s()); p.push(r.f64s()); w.push(r.f64s());
       loss += r.f64();
     }
-    if (l.length === 0) throw new Error('MulticlassClassificationEvaluator: the data set is empty');
-    const confusion = { label: Float64Array.from(l), prediction: Float64Array.from(p), weight: Float64Array.from(w) };
-    if (metric === 'logLoss') return loss / w.reduce((a, b) => a + b, 0);
+    // Concatenated like the binary evaluator's counts: a partition holds up to classes² cells.
+    const confusion = { label: concatFloat64(l), prediction: concatFloat64(p), weight: concatFloat64(w) };
+    if (confusion.label.length === 0) throw new Error('MulticlassClassificationEvaluator: the data set is empty');
+    if (metric === 'logLoss') return loss / confusion.weight.reduce((a, b) => a + b, 0);
     return multiclassMetric(confusion, metric);
   }
 }
