@@ -89,7 +89,8 @@ export interface G1Spec { rows: number; k: number }
 export function g1Name({ rows, k }: G1Spec): string {
   return `G1_${sci(rows)}_${sci(k)}_0_0`;
 }
-function sci(x: number): string {
+/** A row count as db-benchmark's file names and the reports' column heads write it: 1e6, 5e7 (or the digits when not a round power). */
+export function sci(x: number): string {
   const e = Math.floor(Math.log10(x));
   const m = x / 10 ** e;
   return Number.isInteger(m) ? `${m}e${e}` : String(x);

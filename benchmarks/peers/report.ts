@@ -1,16 +1,12 @@
 // The Markdown report and the SVG chart of `pnpm bench:peers`. The chart is written here as
 // plain SVG text: it is one log-scale bar chart, ~60 lines, and a charting library (vega,
 // d3 + jsdom) would add megabytes of dependencies to the workspace for it.
+import { sci } from '../groupby/datagen.ts';
 import type { EngineAnswer, Report, WorkloadReport } from './peers.ts';
 
-const QUIVER = 'Quiver';
+export { sci };
 
-/** A row count as a file name and a column head write it: 1e6, 5e7 (or the digits when not a round power). */
-export function sci(x: number): string {
-  const e = Math.floor(Math.log10(x));
-  const m = x / 10 ** e;
-  return Number.isInteger(m) ? `${m}e${e}` : String(x);
-}
+const QUIVER = 'Quiver';
 
 export function fmt(s: number | undefined): string {
   return s === undefined ? '—' : s < 0.01 ? s.toFixed(4) : s < 100 ? s.toFixed(3) : s.toFixed(1);
